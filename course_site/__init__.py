@@ -1,0 +1,1 @@
+"""Build-time pieces of the course site (the quiz fence)."""

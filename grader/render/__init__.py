@@ -1,0 +1,1 @@
+"""Renderers: each turns the one results model into one format."""

@@ -1,0 +1,65 @@
+"""One results model for a graded phase; every renderer (terminal, JSON, Gradescope) reads it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Outcome(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    TIMED_OUT = "timed out"
+    NOT_RUN = "not run"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    id: str
+    name: str
+    outcome: Outcome
+    expected: str = ""
+    seen: str = ""
+    hint: str = ""
+    docs_url: str = ""
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome is Outcome.PASSED
+
+
+@dataclass(frozen=True)
+class PhaseResult:
+    phase: int
+    key: str
+    title: str
+    target: str
+    checks: tuple[CheckResult, ...]
+    seconds: float
+    # Something a learner should read before the list of checks (the code could not be
+    # imported, the grading process ended early...), or "" when there is nothing to add.
+    notice: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for check in self.checks if check.passed)
+
+    @property
+    def total(self) -> int:
+        return len(self.checks)
+
+    @property
+    def all_passed(self) -> bool:
+        return self.total > 0 and self.passed == self.total
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["score"] = {"passed": self.passed, "total": self.total}
+        data["all_passed"] = self.all_passed
+        data["checks"] = [
+            {**asdict(check), "outcome": check.outcome.value} for check in self.checks
+        ]
+        return data

@@ -1,0 +1,179 @@
+"""Run a phase's hidden suite in a separate pytest process and read its JSON report."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from grader.catalogue import Check, Course, Phase
+from grader.pytest_plugin import GRACE_SECONDS, HUNG_EXIT
+from grader.results import CheckResult, Outcome, PhaseResult
+
+SUITES = Path(__file__).parent / "suites"
+# How much of the pytest process' own output is kept to explain a run that went wrong.
+OUTPUT_TAIL = 4000
+# Seconds for pytest to start and finish, on top of the checks' own limits.
+STARTUP_ALLOWANCE = 30.0
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What one pytest process left behind."""
+
+    report: dict[str, Any] | None
+    hung: dict[str, Any] | None
+    returncode: int | None
+    output_tail: str
+
+
+def docs_url(course: Course, phase: Phase, check: Check) -> str:
+    base = os.environ.get("COURSE_SITE_URL", course.site_url).rstrip("/") + "/"
+    return f"{base}{phase.page_url}#{check.anchor}"
+
+
+def _pytest_command(
+    phase: Phase, target: Path, timeout: float, report: Path, crash: Path, skip: set[str]
+) -> list[str]:
+    command = [
+        sys.executable, "-m", "pytest", str(SUITES / phase.suite),
+        "-c", str(SUITES / "pytest.ini"), "--rootdir", str(SUITES),
+        "-p", "grader.pytest_plugin", "-p", "pytest_jsonreport.plugin",
+        "-p", "no:cacheprovider", "-q", "--tb=line", "--no-header",
+        "-W", "error::DeprecationWarning", "-W", "error::PendingDeprecationWarning",
+        "--grade-target", str(target), "--grade-timeout", str(timeout),
+        "--grade-crash-file", str(crash),
+        "--json-report", "--json-report-file", str(report),
+        "--json-report-omit", "streams", "log", "keywords", "warnings",
+    ]  # fmt: skip
+    for nodeid in sorted(skip):
+        command += ["--deselect", nodeid]
+    return command
+
+
+def _run_once(phase: Phase, target: Path, timeout: float, skip: set[str]) -> RunOutcome:
+    with tempfile.TemporaryDirectory(prefix="grade-") as scratch:
+        report = Path(scratch) / "report.json"
+        crash = Path(scratch) / "hung.json"
+        output = Path(scratch) / "output.txt"
+        env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+        limit = len(phase.checks) * (timeout + GRACE_SECONDS) + STARTUP_ALLOWANCE
+        with output.open("wb") as sink:
+            process = subprocess.Popen(
+                _pytest_command(phase, target, timeout, report, crash, skip),
+                stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT,
+                cwd=scratch, env=env, start_new_session=True,
+            )  # fmt: skip
+            try:
+                returncode: int | None = process.wait(timeout=limit)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+                returncode = None
+        with output.open("rb") as sink:
+            sink.seek(max(0, output.stat().st_size - OUTPUT_TAIL))
+            tail = sink.read().decode("utf-8", "replace")
+        return RunOutcome(
+            report=json.loads(report.read_text()) if report.exists() else None,
+            hung=json.loads(crash.read_text()) if crash.exists() else None,
+            returncode=returncode,
+            output_tail=tail,
+        )
+
+
+def _test_name(nodeid: str) -> str:
+    return nodeid.rsplit("::", 1)[-1].split("[", 1)[0]
+
+
+def _result_from_report(
+    course: Course, phase: Phase, check: Check, item: dict[str, Any] | None
+) -> CheckResult:
+    common = {"id": check.id, "name": check.name, "hint": check.hint}
+    url = docs_url(course, phase, check)
+    if item is None:
+        return CheckResult(
+            **common, outcome=Outcome.NOT_RUN, docs_url=url,
+            expected=check.name, seen="the hidden suite has no test for this check",
+        )  # fmt: skip
+    seconds = sum(item.get(stage, {}).get("duration", 0.0) for stage in ("setup", "call"))
+    if item["outcome"] == "passed":
+        return CheckResult(**common, outcome=Outcome.PASSED, docs_url=url, seconds=seconds)
+    meta = item.get("metadata", {})
+    return CheckResult(
+        **common,
+        outcome=Outcome.TIMED_OUT if meta.get("timed_out") else Outcome.FAILED,
+        expected=meta.get("expected", check.name),
+        seen=meta.get("seen", "the check failed without saying why"),
+        docs_url=url,
+        seconds=seconds,
+    )
+
+
+def grade(course: Course, phase: Phase, target: Path, timeout: float | None = None) -> PhaseResult:
+    """Run every check of `phase` against the Book API in `target`."""
+    limit = course.check_timeout if timeout is None else timeout
+    started = time.perf_counter()
+    hung: dict[str, CheckResult] = {}
+    skip: set[str] = set()
+    notice = ""
+    outcome = _run_once(phase, target, limit, skip=set())
+    # A check that could not be stopped ends its process: note it, and run the rest again
+    # without it, so that one stuck route does not hide what every other check would say.
+    while outcome.hung is not None:
+        name = _test_name(outcome.hung["nodeid"])
+        check = next((c for c in phase.checks if c.test_name == name), None)
+        if check is None or check.id in hung:
+            break
+        hung[check.id] = CheckResult(
+            id=check.id, name=check.name, outcome=Outcome.TIMED_OUT, expected=check.name,
+            seen=f"still running after {limit:g} s, and it could not be stopped",
+            hint=check.hint, docs_url=docs_url(course, phase, check), seconds=limit,
+        )  # fmt: skip
+        skip.add(outcome.hung["nodeid"])
+        outcome = _run_once(phase, target, limit, skip)
+    items: dict[str, dict[str, Any]] = {}
+    if outcome.report is not None:
+        for item in outcome.report.get("tests", []):
+            items[_test_name(item["nodeid"])] = item
+        for collector in outcome.report.get("collectors", []):
+            if collector.get("outcome") == "failed":
+                notice = "The hidden suite could not be loaded: " + collector.get("longrepr", "")
+    else:
+        notice = _explain_lost_run(outcome)
+    checks: list[CheckResult] = []
+    for check in phase.checks:
+        if check.id in hung:
+            checks.append(hung[check.id])
+        elif outcome.report is None:
+            checks.append(
+                CheckResult(
+                    id=check.id, name=check.name, outcome=Outcome.NOT_RUN, expected=check.name,
+                    seen="the grading process ended before this check could run",
+                    hint=check.hint, docs_url=docs_url(course, phase, check),
+                )  # fmt: skip
+            )
+        else:
+            checks.append(_result_from_report(course, phase, check, items.get(check.test_name)))
+    return PhaseResult(
+        phase=phase.number, key=phase.key, title=phase.title, target=str(target),
+        checks=tuple(checks), seconds=time.perf_counter() - started, notice=notice,
+    )  # fmt: skip
+
+
+def _explain_lost_run(outcome: RunOutcome) -> str:
+    if outcome.returncode is None:
+        return "The grading process ran past its overall time limit and was stopped."
+    if outcome.returncode == HUNG_EXIT:
+        return "A check could not be stopped after its time limit."
+    tail = outcome.output_tail.strip().splitlines()[-3:]
+    detail = f" Its last words were: {' / '.join(tail)}" if tail else ""
+    return (
+        f"The grading process ended early (exit status {outcome.returncode}) before writing "
+        f"its report: does your code call `sys.exit()` or `os._exit()`?{detail}"
+    )
