@@ -93,7 +93,8 @@ def render(source: str) -> str:
     return f"""<form class="quiz" id="{quiz_id}" data-quiz="{quiz_id}" novalidate>
 {body}
 <div class="quiz-actions">
-<button type="button" class="md-button md-button--primary quiz-check" hidden>Check my answers</button>
+<button type="button" class="md-button md-button--primary quiz-check" hidden>
+Check my answers</button>
 <button type="button" class="md-button quiz-reset" hidden>Start again</button>
 <p class="quiz-score" aria-live="polite"></p>
 </div>

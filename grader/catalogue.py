@@ -89,7 +89,7 @@ class Course:
 
 def _require(table: dict[str, Any], key: str, kind: type, where: str) -> Any:
     value = table.get(key)
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise CatalogueError(f"{where}: `{key}` must be a {kind.__name__}, got {value!r}")
     return value
 

@@ -21,11 +21,7 @@ import pytest
 
 from grader.kit import loader
 from grader.kit.failures import CheckFailed, CheckTimedOut
-
-# How long a check may go on after its time limit before the process is ended from outside.
-GRACE_SECONDS = 2.0
-# Exit status of a run that was ended because a check could not be stopped.
-HUNG_EXIT = 70
+from grader.limits import GRACE_SECONDS, HUNG_EXIT
 
 _state: dict[str, Any] = {"exitstatus": 0}
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.catalogue import Check, Course, Phase
-from grader.pytest_plugin import GRACE_SECONDS, HUNG_EXIT
+from grader.limits import GRACE_SECONDS, HUNG_EXIT
 from grader.results import CheckResult, Outcome, PhaseResult
 
 SUITES = Path(__file__).parent / "suites"
@@ -42,16 +42,42 @@ def _pytest_command(
     phase: Phase, target: Path, timeout: float, report: Path, crash: Path, skip: set[str]
 ) -> list[str]:
     command = [
-        sys.executable, "-m", "pytest", str(SUITES / phase.suite),
-        "-c", str(SUITES / "pytest.ini"), "--rootdir", str(SUITES),
-        "-p", "grader.pytest_plugin", "-p", "pytest_jsonreport.plugin",
-        "-p", "no:cacheprovider", "-q", "--tb=line", "--no-header",
-        "-W", "error::DeprecationWarning", "-W", "error::PendingDeprecationWarning",
-        "--grade-target", str(target), "--grade-timeout", str(timeout),
-        "--grade-crash-file", str(crash),
-        "--json-report", "--json-report-file", str(report),
-        "--json-report-omit", "streams", "log", "keywords", "warnings",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "pytest",
+        str(SUITES / phase.suite),
+        "-c",
+        str(SUITES / "pytest.ini"),
+        "--rootdir",
+        str(SUITES),
+        "-p",
+        "grader.pytest_plugin",
+        "-p",
+        "pytest_jsonreport.plugin",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--tb=line",
+        "--no-header",
+        "-W",
+        "error::DeprecationWarning",
+        "-W",
+        "error::PendingDeprecationWarning",
+        "--grade-target",
+        str(target),
+        "--grade-timeout",
+        str(timeout),
+        "--grade-crash-file",
+        str(crash),
+        "--json-report",
+        "--json-report-file",
+        str(report),
+        "--json-report-omit",
+        "streams",
+        "log",
+        "keywords",
+        "warnings",
+    ]
     for nodeid in sorted(skip):
         command += ["--deselect", nodeid]
     return command
@@ -67,15 +93,23 @@ def _run_once(phase: Phase, target: Path, timeout: float, skip: set[str]) -> Run
         with output.open("wb") as sink:
             process = subprocess.Popen(
                 _pytest_command(phase, target, timeout, report, crash, skip),
-                stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT,
-                cwd=scratch, env=env, start_new_session=True,
-            )  # fmt: skip
+                stdin=subprocess.DEVNULL,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                cwd=scratch,
+                env=env,
+                start_new_session=True,
+            )
             try:
                 returncode: int | None = process.wait(timeout=limit)
             except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
                 returncode = None
+            finally:
+                # On a time-out, and on Ctrl-C too: the run lives in a session of its own,
+                # so the terminal's interrupt does not reach it.
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
         with output.open("rb") as sink:
             sink.seek(max(0, output.stat().st_size - OUTPUT_TAIL))
             tail = sink.read().decode("utf-8", "replace")
@@ -98,9 +132,12 @@ def _result_from_report(
     url = docs_url(course, phase, check)
     if item is None:
         return CheckResult(
-            **common, outcome=Outcome.NOT_RUN, docs_url=url,
-            expected=check.name, seen="the hidden suite has no test for this check",
-        )  # fmt: skip
+            **common,
+            outcome=Outcome.NOT_RUN,
+            docs_url=url,
+            expected=check.name,
+            seen="the hidden suite has no test for this check",
+        )
     seconds = sum(item.get(stage, {}).get("duration", 0.0) for stage in ("setup", "call"))
     if item["outcome"] == "passed":
         return CheckResult(**common, outcome=Outcome.PASSED, docs_url=url, seconds=seconds)
@@ -131,10 +168,15 @@ def grade(course: Course, phase: Phase, target: Path, timeout: float | None = No
         if check is None or check.id in hung:
             break
         hung[check.id] = CheckResult(
-            id=check.id, name=check.name, outcome=Outcome.TIMED_OUT, expected=check.name,
+            id=check.id,
+            name=check.name,
+            outcome=Outcome.TIMED_OUT,
+            expected=check.name,
             seen=f"still running after {limit:g} s, and it could not be stopped",
-            hint=check.hint, docs_url=docs_url(course, phase, check), seconds=limit,
-        )  # fmt: skip
+            hint=check.hint,
+            docs_url=docs_url(course, phase, check),
+            seconds=limit,
+        )
         skip.add(outcome.hung["nodeid"])
         outcome = _run_once(phase, target, limit, skip)
     items: dict[str, dict[str, Any]] = {}
@@ -153,17 +195,26 @@ def grade(course: Course, phase: Phase, target: Path, timeout: float | None = No
         elif outcome.report is None:
             checks.append(
                 CheckResult(
-                    id=check.id, name=check.name, outcome=Outcome.NOT_RUN, expected=check.name,
+                    id=check.id,
+                    name=check.name,
+                    outcome=Outcome.NOT_RUN,
+                    expected=check.name,
                     seen="the grading process ended before this check could run",
-                    hint=check.hint, docs_url=docs_url(course, phase, check),
-                )  # fmt: skip
+                    hint=check.hint,
+                    docs_url=docs_url(course, phase, check),
+                )
             )
         else:
             checks.append(_result_from_report(course, phase, check, items.get(check.test_name)))
     return PhaseResult(
-        phase=phase.number, key=phase.key, title=phase.title, target=str(target),
-        checks=tuple(checks), seconds=time.perf_counter() - started, notice=notice,
-    )  # fmt: skip
+        phase=phase.number,
+        key=phase.key,
+        title=phase.title,
+        target=str(target),
+        checks=tuple(checks),
+        seconds=time.perf_counter() - started,
+        notice=notice,
+    )
 
 
 def _explain_lost_run(outcome: RunOutcome) -> str:

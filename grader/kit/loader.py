@@ -1,4 +1,4 @@
-"""Import the learner's Book API fresh for every check, and turn import trouble into kind failures."""
+"""Import the learner's Book API fresh for each check; turn import trouble into kind failures."""
 
 from __future__ import annotations
 

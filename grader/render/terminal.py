@@ -11,7 +11,7 @@ _MARKS = {
     Outcome.PASSED: ("✔", "green"),
     Outcome.FAILED: ("✘", "red"),
     Outcome.TIMED_OUT: ("⧗", "red"),
-    Outcome.NOT_RUN: ("–", "yellow"),
+    Outcome.NOT_RUN: ("-", "yellow"),
 }
 _WIDTH = 96
 

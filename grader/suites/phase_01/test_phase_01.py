@@ -56,7 +56,8 @@ def test_schema_lists_routes(client: TestClient) -> None:
     expect(
         not missing,
         expected="GET /health and GET /books in the schema's paths",
-        seen=f"the schema lacks GET {' and GET '.join(missing)}; it lists {sorted(paths) or 'no paths'}",
+        seen=f"the schema lacks GET {' and GET '.join(missing)}; "
+        f"it lists {sorted(paths) or 'no paths'}",
     )
 
 

@@ -1,0 +1,89 @@
+"""The catalogue (course.toml) agrees with the files, the hidden suites and the site's nav."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import COURSE, ROOT, phase_params
+
+from course_site.nav_check import phase_pages_in_nav
+from grader.catalogue import CatalogueError, Phase, load_course
+from grader.runner import SUITES
+
+
+def _mkdocs_nav() -> object:
+    class Loader(yaml.SafeLoader):
+        pass
+
+    # mkdocs.yml uses !ENV and !!python/name tags; the nav needs neither.
+    Loader.add_multi_constructor("", lambda loader, suffix, node: None)
+    return yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=Loader)["nav"]
+
+
+def test_the_course_lists_ten_phases_in_order() -> None:
+    assert [p.number for p in COURSE.phases] == list(range(1, 11))
+    assert len({p.slug for p in COURSE.phases}) == 10
+
+
+def test_nav_lists_exactly_the_ready_phases_in_order() -> None:
+    assert phase_pages_in_nav(_mkdocs_nav()) == [p.page for p in COURSE.ready_phases]
+
+
+@pytest.mark.parametrize("phase", phase_params())
+def test_ready_phase_files_exist(phase: Phase) -> None:
+    assert phase.page and (ROOT / "docs" / phase.page).is_file()
+    assert phase.notebook and (ROOT / phase.notebook).is_file()
+    for folder in (phase.exercise, phase.solution):
+        assert folder and (ROOT / folder / "bookapi" / "main.py").is_file()
+        assert (ROOT / folder / "README.md").is_file()
+    assert phase.page == f"phases/{phase.number:02d}-{phase.slug}.md"
+
+
+@pytest.mark.parametrize("phase", phase_params())
+def test_checks_match_the_hidden_suite_one_to_one(phase: Phase) -> None:
+    suite = SUITES / phase.suite
+    names: list[str] = []
+    for module in sorted(suite.glob("test_*.py")):
+        tree = ast.parse(module.read_text())
+        names += [
+            node.name
+            for node in tree.body
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.name.startswith("test_")
+        ]
+    assert names == [check.test_name for check in phase.checks]
+
+
+@pytest.mark.parametrize("phase", phase_params())
+def test_check_texts_are_written(phase: Phase) -> None:
+    ids = [check.id for check in phase.checks]
+    assert len(ids) == len(set(ids)), "check ids repeat"
+    for check in phase.checks:
+        assert check.name.strip() and check.hint.strip() and check.anchor.strip()
+        assert "#" not in check.anchor, "anchor is the heading id alone"
+
+
+def test_a_broken_catalogue_is_reported_clearly(tmp_path: Path) -> None:
+    (tmp_path / "course.toml").write_text(
+        '[course]\ntitle = "x"\nsite_url = "http://h/"\ncheck_timeout = 1.0\n'
+        '[[phase]]\nnumber = 1\nslug = "a"\ntitle = "A"\nstatus = "ready"\n'
+    )
+    with pytest.raises(CatalogueError, match="phase 1"):
+        load_course(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("spec", "number"),
+    [("phase-1", 1), ("phase-01", 1), ("1", 1), ("PHASE_10", 10), ("hello-fastapi", 1)],
+)
+def test_phases_are_found_by_any_reasonable_name(spec: str, number: int) -> None:
+    found = COURSE.find(spec)
+    assert found is not None and found.number == number
+
+
+@pytest.mark.parametrize("spec", ["phase-99", "0", "hello", ""])
+def test_unknown_phases_are_not_found(spec: str) -> None:
+    assert COURSE.find(spec) is None

@@ -1,0 +1,133 @@
+"""The built site: strict build, no third-party hosts, every check's link lands on a heading."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from conftest import COURSE, ROOT, phase_params
+
+from grader.catalogue import Phase
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    build = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+        cwd=ROOT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert build.returncode == 0, build.stderr
+    return out
+
+
+class Loads(HTMLParser):
+    """Collects every URL a page *loads* (not the links a reader may follow) and every id."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loaded: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if values.get("id"):
+            self.ids.add(values["id"] or "")
+        if tag in ("script", "img", "iframe", "source", "audio", "video", "embed") and values.get(
+            "src"
+        ):
+            self.loaded.append(values["src"] or "")
+        if tag == "link" and values.get("href"):
+            self.loaded.append(values["href"] or "")
+        if tag == "object" and values.get("data"):
+            self.loaded.append(values["data"] or "")
+        style = values.get("style") or ""
+        self.loaded += re.findall(r"url\(['\"]?([^'\")]+)", style)
+
+
+def parse_page(path: Path) -> Loads:
+    parser = Loads()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def is_foreign(url: str) -> bool:
+    return bool(re.match(r"^([a-z]+:)?//", url, re.IGNORECASE)) and not url.startswith("data:")
+
+
+def test_no_page_loads_anything_from_another_host(site: Path) -> None:
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) >= 3
+    foreign = {
+        (str(page.relative_to(site)), url)
+        for page in pages
+        for url in parse_page(page).loaded
+        if is_foreign(url)
+    }
+    assert not foreign
+
+
+def test_no_stylesheet_imports_from_another_host(site: Path) -> None:
+    for sheet in site.rglob("*.css"):
+        text = sheet.read_text(encoding="utf-8", errors="replace")
+        urls = re.findall(r"(?:@import\s+|url\()\s*['\"]?((?:https?:)?//[^'\")\s]+)", text)
+        assert not urls, (sheet, urls)
+
+
+@pytest.mark.parametrize("phase", phase_params())
+def test_every_check_links_to_a_heading_on_its_page(site: Path, phase: Phase) -> None:
+    page = site / phase.page_url / "index.html"
+    ids = parse_page(page).ids
+    missing = [check.anchor for check in phase.checks if check.anchor not in ids]
+    assert not missing
+
+
+@pytest.mark.parametrize("phase", phase_params())
+def test_phase_pages_have_every_required_part(site: Path, phase: Phase) -> None:
+    html = (site / phase.page_url / "index.html").read_text(encoding="utf-8")
+    ids = parse_page(site / phase.page_url / "index.html").ids
+    for section in ("your-exercise", "companion-notebook", "recap", "quick-check"):
+        assert section in ids, f"no '{section}' section"
+    order = [html.index(f'id="{section}"') for section in ("your-exercise", "recap", "quick-check")]
+    assert order == sorted(order)
+    assert '<pre class="mermaid"' in html or "<table>" in html, "a diagram or a table helps"
+    text = re.sub(r"<[^>]+>", "", html)
+    assert 'class="quiz"' in html and f"grade phase-{phase.number}" in text
+    assert 'class="admonition' in html
+    assert phase.notebook is not None and Path(phase.notebook).name in html
+    # The Recap is a numbered list.
+    recap = html[html.index('id="recap"') : html.index('id="quick-check"')]
+    assert "<ol>" in recap
+    # Prev/next footer navigation.
+    assert "md-footer__link" in html
+
+
+def test_notebooks_are_published_with_the_site(site: Path) -> None:
+    for phase in COURSE.ready_phases:
+        assert phase.notebook is not None
+        assert (site / Path(phase.notebook).relative_to("docs")).is_file()
+
+
+def test_offline_build_works_from_disk_without_foreign_scripts(tmp_path: Path) -> None:
+    build = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path)],
+        cwd=ROOT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "COURSE_OFFLINE": "true"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert build.returncode == 0, build.stderr
+    index = parse_page(tmp_path / "index.html")
+    assert not [url for url in index.loaded if is_foreign(url)]
+    assert (tmp_path / "search" / "search_index.js").is_file()
+    assert (tmp_path / "phases" / "01-hello-fastapi.html").is_file()

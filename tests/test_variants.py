@@ -1,0 +1,100 @@
+"""Fairness and sharpness: wrong variants of a solution fail, other correct variants pass.
+
+Each tests/variants/phase_NN/<name>/ holds a variant.toml and the files that differ from the
+phase's solution; see AUTHORING.md.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import COURSE, ROOT, copy_tree, solution_of
+
+from grader.catalogue import Phase
+from grader.runner import grade
+
+VARIANTS = Path(__file__).parent / "variants"
+
+
+@dataclass(frozen=True)
+class Variant:
+    phase: Phase
+    name: str
+    folder: Path
+    description: str
+    expect: str
+    fails: tuple[str, ...]
+
+
+def _variants() -> list[Variant]:
+    found = []
+    for phase in COURSE.ready_phases:
+        for folder in sorted((VARIANTS / phase.suite).glob("*/")):
+            spec = tomllib.loads((folder / "variant.toml").read_text())
+            found.append(
+                Variant(
+                    phase=phase,
+                    name=folder.name,
+                    folder=folder,
+                    description=spec["description"],
+                    expect=spec["expect"],
+                    fails=tuple(spec.get("fails", ())),
+                )
+            )
+    return found
+
+
+ALL = _variants()
+
+
+def _build(variant: Variant, tmp_path: Path) -> Path:
+    target = copy_tree(solution_of(variant.phase), tmp_path / "submission")
+    for source in variant.folder.rglob("*"):
+        if source.is_file() and source.name != "variant.toml" and "__pycache__" not in source.parts:
+            destination = target / source.relative_to(variant.folder)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, destination)
+    return target
+
+
+@pytest.mark.parametrize("variant", ALL, ids=[f"{v.phase.suite}-{v.name}" for v in ALL])
+def test_variant_is_graded_as_declared(variant: Variant, tmp_path: Path) -> None:
+    assert variant.description.strip()
+    result = grade(COURSE, variant.phase, _build(variant, tmp_path))
+    failing = {check.id for check in result.checks if not check.passed}
+    if variant.expect == "pass":
+        assert not failing, f"a correct variant fails {failing}: {result.checks}"
+    else:
+        assert variant.expect == "fail", "expect is 'pass' or 'fail'"
+        assert variant.fails, "a wrong variant lists the checks that must catch it"
+        known = {check.id for check in variant.phase.checks}
+        assert set(variant.fails) <= known, f"unknown check ids {set(variant.fails) - known}"
+        missed = set(variant.fails) - failing
+        assert not missed, f"the wrong variant was not caught by {missed}"
+
+
+@pytest.mark.parametrize(
+    "phase", [p for p in COURSE.ready_phases if p.number >= 2], ids=lambda p: p.suite
+)
+def test_each_phase_has_two_wrong_and_two_correct_variants(phase: Phase) -> None:
+    kinds = [v.expect for v in ALL if v.phase == phase]
+    assert kinds.count("fail") >= 2 and kinds.count("pass") >= 2
+
+
+def test_variants_only_name_ready_phases() -> None:
+    ready = {p.suite for p in COURSE.ready_phases}
+    on_disk = {folder.name for folder in VARIANTS.glob("phase_*") if any(folder.iterdir())}
+    assert on_disk <= ready, f"variants for phases not ready: {on_disk - ready}"
+
+
+def test_variants_overlay_the_solution(tmp_path: Path) -> None:
+    # The overlay really replaces files: a variant's file wins over the solution's.
+    variant = ALL[0]
+    target = _build(variant, tmp_path)
+    for source in variant.folder.rglob("*.py"):
+        assert (target / source.relative_to(variant.folder)).read_text() == source.read_text()
+    assert ROOT in solution_of(variant.phase).parents
