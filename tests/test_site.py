@@ -15,21 +15,6 @@ from conftest import COURSE, ROOT, phase_params
 from grader.catalogue import Phase
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("site")
-    build = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
-        cwd=ROOT,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert build.returncode == 0, build.stderr
-    return out
-
-
 class Loads(HTMLParser):
     """Collects every URL a page *loads* (not the links a reader may follow) and every id."""
 
