@@ -1,7 +1,8 @@
 """Fairness and sharpness: wrong variants of a solution fail, other correct variants pass.
 
-Each tests/variants/phase_NN/<name>/ holds a variant.toml and the files that differ from the
-phase's solution; see AUTHORING.md.
+Each tests/variants/phase_NN/<name>/ holds a variant.toml, which may list `[[edit]]`s (a text
+replaced in one file of the solution), and any whole files that differ from the phase's
+solution; see AUTHORING.md.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Variant:
     description: str
     expect: str
     fails: tuple[str, ...]
+    edits: tuple[dict[str, str], ...]
 
 
 def _variants() -> list[Variant]:
@@ -43,6 +45,7 @@ def _variants() -> list[Variant]:
                     description=spec["description"],
                     expect=spec["expect"],
                     fails=tuple(spec.get("fails", ())),
+                    edits=tuple(spec.get("edit", ())),
                 )
             )
     return found
@@ -58,6 +61,14 @@ def _build(variant: Variant, tmp_path: Path) -> Path:
             destination = target / source.relative_to(variant.folder)
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, destination)
+    for edit in variant.edits:
+        path = target / edit["file"]
+        text = path.read_text()
+        # An edit names text that occurs exactly once, so a change to the solution that moves
+        # it makes the variant fail loudly instead of silently testing nothing.
+        assert text.count(edit["old"]) == 1, f"{variant.name}: the edit's `old` text in {path}"
+        path.write_text(text.replace(edit["old"], edit["new"]))
+    assert variant.edits or any(variant.folder.rglob("*.py")), "a variant changes something"
     return target
 
 

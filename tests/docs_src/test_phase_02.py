@@ -1,0 +1,151 @@
+"""The Phase 2 lesson's samples do what the lesson says they do."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+
+from docs_src.phase_02 import (
+    body,
+    by_hand,
+    constraints,
+    path_params,
+    query_model,
+    query_params,
+    strict_lax,
+)
+
+
+def locs(response: object) -> list[list[object]]:
+    return [error["loc"] for error in response.json()["detail"]]  # type: ignore[attr-defined]
+
+
+def test_path_parameter_is_converted_bounded_and_404s_when_missing() -> None:
+    client = TestClient(path_params.app)
+    assert client.get("/books/2").json() == {"title": "Parable of the Sower"}
+    for bad in ("abc", "2.5", "0", "-1"):
+        response = client.get(f"/books/{bad}")
+        assert response.status_code == 422, bad
+        assert locs(response) == [["path", "book_id"]]
+    missing = client.get("/books/99")
+    assert missing.status_code == 404
+    assert missing.json() == {"detail": "Book not found"}
+
+
+def test_query_parameters_have_defaults_and_bounds() -> None:
+    client = TestClient(query_params.app)
+    assert client.get("/numbers").json() == list(range(1, 21))
+    assert client.get("/numbers?limit=3&offset=10").json() == [11, 12, 13]
+    assert client.get("/numbers?limit=2&even=true").json() == [2, 4]
+    assert client.get("/numbers?limit=2&even=no").json() == [1, 3]
+    assert len(client.get("/numbers?limit=100").json()) == 100
+    too_many = client.get("/numbers?limit=101&offset=-1")
+    assert too_many.status_code == 422
+    assert locs(too_many) == [["query", "limit"], ["query", "offset"]]
+    parameters = TestClient(query_params.app).get("/openapi.json").json()
+    limit = parameters["paths"]["/numbers"]["get"]["parameters"][0]
+    assert limit["name"] == "limit"
+    assert (limit["schema"]["minimum"], limit["schema"]["maximum"]) == (1, 100)
+
+
+def test_query_model_validates_together_and_forbids_unknown_parameters() -> None:
+    client = TestClient(query_model.app)
+    assert len(client.get("/shelf").json()) == 3
+    butler = client.get("/shelf", params={"author": "Octavia E. Butler", "limit": 1, "offset": 1})
+    assert butler.json() == [{"title": "Dawn", "author": "Octavia E. Butler"}]
+    typo = client.get("/shelf?limt=5")
+    assert typo.status_code == 422
+    assert typo.json()["detail"][0]["loc"] == ["query", "limt"]
+    assert typo.json()["detail"][0]["type"] == "extra_forbidden"
+    bad = client.get("/shelf?limit=0")
+    assert bad.status_code == 422 and locs(bad) == [["query", "limit"]]
+    schema = client.get("/openapi.json").json()
+    names = [p["name"] for p in schema["paths"]["/shelf"]["get"]["parameters"]]
+    assert names == ["limit", "offset", "author"]
+
+
+def test_body_is_validated_and_the_422_has_the_documented_shape() -> None:
+    client = TestClient(body.app)
+    good = {"book_id": 3, "stars": 5, "text": "Loved it."}
+    response = client.post("/reviews", json=good)
+    assert response.status_code == 200
+    assert response.json() == {**good, "spoilers": False}
+
+    bad = client.post("/reviews", json={"book_id": 3, "stars": 6})
+    assert bad.status_code == 422
+    errors = bad.json()["detail"]
+    assert [e["loc"] for e in errors] == [["body", "stars"], ["body", "text"]]
+    assert [e["type"] for e in errors] == ["less_than_equal", "missing"]
+    assert all(isinstance(e["msg"], str) for e in errors)
+    assert errors[0]["input"] == 6 and errors[0]["ctx"] == {"le": 5}
+
+
+def test_a_body_without_a_json_content_type_is_not_read_as_json() -> None:
+    client = TestClient(body.app)
+    sent = client.post(
+        "/reviews",
+        content=b'{"book_id": 3, "stars": 5, "text": "Loved it."}',
+        headers={"content-type": "text/plain"},
+    )
+    assert sent.status_code == 422
+    assert sent.json()["detail"][0]["loc"] == ["body"]
+
+
+def test_field_constraints_and_annotated_types_enforce_the_same_rules() -> None:
+    for model in (constraints.BookWithFields, constraints.BookWithTypes):
+        assert model(title="Kindred", year=1979).isbn is None
+        for bad in ({"title": "", "year": 1979}, {"title": "K", "year": 1300}):
+            with pytest.raises(ValidationError):
+                model(**bad)
+        with pytest.raises(ValidationError):
+            model(title="Kindred", year=1979, isbn="978-0807083697")
+    assert constraints.BookWithFields.model_json_schema()["properties"]["year"] == (
+        constraints.BookWithTypes.model_json_schema()["properties"]["year"]
+    )
+    with pytest.raises(ValidationError):
+        constraints.Edition(book_title="x" * 201, year=2001)
+
+
+def test_lax_converts_and_strict_refuses() -> None:
+    client = TestClient(strict_lax.app)
+    sent = {"quantity": "3", "gift": "yes"}
+    assert client.post("/orders/lax", json=sent).json() == {"quantity": 3, "gift": True}
+    refused = client.post("/orders/strict", json=sent)
+    assert refused.status_code == 422
+    assert locs(refused) == [["body", "quantity"], ["body", "gift"]]
+    assert client.post("/orders/strict", json={"quantity": 3, "gift": True}).status_code == 200
+    mixed = client.post("/orders/mixed", json={"quantity": "3", "gift": True, "note": "hi"})
+    assert locs(mixed) == [["body", "quantity"]]
+    # Lax refuses what cannot be converted without losing information, too.
+    assert client.post("/orders/lax", json={"quantity": 2.5}).status_code == 422
+    assert client.post("/orders/lax", json={"quantity": 2.0}).json()["quantity"] == 2
+
+
+def test_strict_in_a_fastapi_body_is_python_strict() -> None:
+    # FastAPI decodes the JSON first and validates the Python values: a strict date field
+    # refuses "2024-05-01", although Pydantic's own JSON parsing would accept it.
+    client = TestClient(strict_lax.app)
+    sent = {"name": "Launch", "day": "2024-05-01"}
+    assert strict_lax.Event.model_validate_json(json.dumps(sent)).day == date(2024, 5, 1)
+    refused = client.post("/events", json=sent)
+    assert refused.status_code == 422
+    assert locs(refused) == [["body", "day"]]
+    accepted = client.post("/events/friendlier", json=sent)
+    assert accepted.status_code == 200 and accepted.json() == sent
+    assert locs(client.post("/events/friendlier", json={**sent, "name": 7})) == [["body", "name"]]
+
+
+def test_validation_by_hand_lets_bad_data_through() -> None:
+    client = TestClient(by_hand.app)
+    assert client.post("/books", json={"year": 1999}).status_code == 400
+    wrong = client.post("/books", json={"title": "T", "year": "1999"})
+    assert wrong.status_code == 200 and wrong.json() == {"error": "bad year"}
+    leaked = client.post("/books", json={"title": "", "year": -5, "id": 42, "admin": True})
+    assert leaked.status_code == 200
+    assert leaked.json() == {"title": "", "year": -5, "id": 42, "admin": True}
+    body_schema = client.get("/openapi.json").json()["paths"]["/books"]["post"]["requestBody"]
+    assert "properties" not in body_schema["content"]["application/json"]["schema"]
