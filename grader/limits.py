@@ -4,3 +4,11 @@
 GRACE_SECONDS = 2.0
 # Exit status of a pytest run that was ended because a check could not be stopped.
 HUNG_EXIT = 70
+# Warnings that mean "this API is on its way out": learner code that triggers one fails the check.
+# FastAPI's and Starlette's own deprecation warnings are UserWarnings, so they are named too.
+DEPRECATION_WARNINGS = (
+    "DeprecationWarning",
+    "PendingDeprecationWarning",
+    "fastapi.exceptions.FastAPIDeprecationWarning",
+    "starlette.exceptions.StarletteDeprecationWarning",
+)

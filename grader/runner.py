@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.catalogue import Check, Course, Phase
-from grader.limits import GRACE_SECONDS, HUNG_EXIT
+from grader.limits import DEPRECATION_WARNINGS, GRACE_SECONDS, HUNG_EXIT
 from grader.results import CheckResult, Outcome, PhaseResult
 
 SUITES = Path(__file__).parent / "suites"
@@ -59,10 +59,7 @@ def _pytest_command(
         "-q",
         "--tb=line",
         "--no-header",
-        "-W",
-        "error::DeprecationWarning",
-        "-W",
-        "error::PendingDeprecationWarning",
+        *(flag for name in DEPRECATION_WARNINGS for flag in ("-W", f"error::{name}")),
         "--grade-target",
         str(target),
         "--grade-timeout",

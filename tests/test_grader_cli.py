@@ -208,8 +208,17 @@ def test_syntax_errors_name_the_file_and_line(tmp_path: Path) -> None:
     assert "syntax error in bookapi/main.py, line" in data["checks"][0]["seen"]
 
 
-def test_deprecated_apis_are_reported(tmp_path: Path) -> None:
-    target = _variant(tmp_path, '@app.on_event("startup")\ndef hello() -> None:\n    pass\n')
+@pytest.mark.parametrize(
+    "tail",
+    [
+        '@app.on_event("startup")\ndef hello() -> None:\n    pass\n',
+        # Starlette's own deprecation warnings are UserWarnings: they count too.
+        "from starlette import status\nOLD = status.HTTP_422_UNPROCESSABLE_ENTITY\n",
+    ],
+    ids=["on_event", "old_422_name"],
+)
+def test_deprecated_apis_are_reported(tmp_path: Path, tail: str) -> None:
+    target = _variant(tmp_path, tail)
     data = json.loads(grade("phase-1", "--path", str(target), "--json").stdout)
     assert "deprecated" in data["checks"][0]["seen"]
     assert "bookapi/main.py, line" in data["checks"][0]["seen"]

@@ -13,9 +13,17 @@ from typing import Any, NoReturn
 from unittest import mock
 
 from fastapi import FastAPI
+from fastapi.exceptions import FastAPIDeprecationWarning
+from starlette.exceptions import StarletteDeprecationWarning
 
 from grader.kit.failures import CheckFailed, CheckTimedOut
 
+DEPRECATIONS = (
+    DeprecationWarning,
+    PendingDeprecationWarning,
+    FastAPIDeprecationWarning,
+    StarletteDeprecationWarning,
+)
 PACKAGE = "bookapi"
 MAIN = f"{PACKAGE}.main"
 
@@ -113,7 +121,7 @@ def load_module(name: str = MAIN) -> ModuleType:
             expected=f"`{name}` to import",
             seen=f"a syntax error in {shown}, line {error.lineno}: {error.msg}",
         ) from None
-    except DeprecationWarning as warning:
+    except DEPRECATIONS as warning:
         raise CheckFailed(
             expected="code that uses current APIs only",
             seen=f"a deprecated API{where_in_target(warning.__traceback__)}: {warning}",

@@ -1,0 +1,40 @@
+"""field_validator checks or reshapes one field; field_serializer shapes it on the way out."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, field_serializer, field_validator
+
+
+# --8<-- [start:validators]
+class SignUp(BaseModel):
+    username: str
+    password: str
+
+    @field_validator("password")  # mode="after" (the default): runs on the validated str
+    @classmethod
+    def not_only_whitespace(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the password must not be only whitespace")
+        return value
+
+
+class BookIn(BaseModel):
+    isbn: str
+
+    @field_validator("isbn", mode="before")  # runs on the raw input, before the str check
+    @classmethod
+    def drop_hyphens(cls, value: Any) -> Any:
+        return value.replace("-", "").replace(" ", "") if isinstance(value, str) else value
+# --8<-- [end:validators]
+
+
+# --8<-- [start:serializer]
+class Stamped(BaseModel):
+    created_at: AwareDatetime
+
+    @field_serializer("created_at")
+    def in_utc(self, value: datetime) -> datetime:
+        # Stored with any offset, always read in UTC.
+        return value.astimezone(UTC)
+# --8<-- [end:serializer]

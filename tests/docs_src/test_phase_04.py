@@ -1,0 +1,175 @@
+"""The Phase 4 lesson's samples do what the lesson says they do."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from fastapi import FastAPI, status
+from fastapi.testclient import TestClient
+from starlette.exceptions import StarletteDeprecationWarning
+
+from docs_src.phase_04 import (
+    disguised_error,
+    domain_errors,
+    safe_validation,
+    server_errors,
+    status_codes,
+)
+
+
+def test_creation_answers_201_and_deletion_204_with_no_body() -> None:
+    client = TestClient(status_codes.app)
+    created = client.post("/shelves", json={"label": "Science fiction"})
+    assert created.status_code == 201
+    shelf_id = created.json()["id"]
+    deleted = client.delete(f"/shelves/{shelf_id}")
+    assert deleted.status_code == 204
+    assert deleted.content == b""
+    again = client.delete(f"/shelves/{shelf_id}")
+    assert again.status_code == 404
+    assert again.json() == {"detail": "No such shelf"}
+
+
+def test_declared_status_codes_reach_the_schema() -> None:
+    paths = TestClient(status_codes.app).get("/openapi.json").json()["paths"]
+    assert "201" in paths["/shelves"]["post"]["responses"]
+    assert "200" not in paths["/shelves"]["post"]["responses"]
+    assert "204" in paths["/shelves/{shelf_id}"]["delete"]["responses"]
+
+
+def test_a_204_route_cannot_declare_a_body() -> None:
+    app = FastAPI()
+    with pytest.raises(AssertionError, match="204 must not have a response body"):
+
+        @app.delete("/things/{thing_id}", status_code=204)
+        def delete_thing(thing_id: int) -> dict[str, int]:
+            return {"deleted": thing_id}
+
+
+def test_the_old_422_name_still_works_but_warns() -> None:
+    assert status.HTTP_422_UNPROCESSABLE_CONTENT == 422
+    with pytest.warns(StarletteDeprecationWarning, match="HTTP_422_UNPROCESSABLE_CONTENT"):
+        assert status.HTTP_422_UNPROCESSABLE_ENTITY == 422
+    # A UserWarning, not a DeprecationWarning: Python shows it by default.
+    assert issubclass(StarletteDeprecationWarning, UserWarning)
+    assert not issubclass(StarletteDeprecationWarning, DeprecationWarning)
+
+
+def test_domain_errors_are_mapped_once_to_404_and_409() -> None:
+    domain_errors.members.clear()
+    client = TestClient(domain_errors.app)
+    assert client.post("/members", json={"name": "Octavia"}).status_code == 201
+    assert client.get("/members/octavia").json() == {"name": "Octavia"}
+    duplicate = client.post("/members", json={"name": "OCTAVIA"})
+    assert duplicate.status_code == 409
+    assert duplicate.json() == {"detail": "'OCTAVIA' is already a member"}
+    missing = client.get("/members/ursula")
+    assert missing.status_code == 404
+    assert missing.json() == {"detail": "No member called 'ursula'"}
+
+
+def test_documented_error_responses_reach_the_schema() -> None:
+    paths = TestClient(domain_errors.app).get("/openapi.json").json()["paths"]
+    assert set(paths["/members"]["post"]["responses"]) == {"201", "409", "422"}
+    assert paths["/members/{name}"]["get"]["responses"]["404"]["description"] == "No such member"
+
+
+def test_the_service_layer_knows_nothing_about_http() -> None:
+    domain_errors.members.clear()
+    domain_errors.join(domain_errors.Member(name="Octavia"))
+    with pytest.raises(domain_errors.Conflict):
+        domain_errors.join(domain_errors.Member(name="octavia"))
+    with pytest.raises(domain_errors.NotFound):
+        domain_errors.find("nobody")
+
+
+def test_an_unmapped_domain_error_falls_back_to_400() -> None:
+    class Refused(domain_errors.DomainError):
+        pass
+
+    app = FastAPI()
+    app.add_exception_handler(domain_errors.DomainError, domain_errors.domain_error)
+
+    @app.get("/refuse")
+    def refuse() -> None:
+        raise Refused("not today")
+
+    response = TestClient(app).get("/refuse")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "not today"}
+
+
+def test_a_handler_without_a_status_code_disguises_errors_as_200() -> None:
+    response = TestClient(disguised_error.app).get("/members/nobody")
+    assert response.status_code == 200
+    assert response.json() == {"detail": "not found"}
+
+
+SIGN_UP = {"username": "octavia", "email": "not-an-email", "password": "hunter2"}
+
+
+def test_the_default_422_repeats_the_password() -> None:
+    app = FastAPI()
+
+    @app.post("/signup")
+    def sign_up(data: safe_validation.SignUp) -> dict[str, str]:
+        return {"username": data.username}
+
+    response = TestClient(app).post("/signup", json=SIGN_UP)
+    assert response.status_code == 422
+    assert "hunter2" in response.text
+    assert any(error.get("input") == "hunter2" for error in response.json()["detail"])
+
+
+def test_the_safe_422_names_fields_but_repeats_nothing() -> None:
+    client = TestClient(safe_validation.app)
+    response = client.post("/signup", json=SIGN_UP)
+    assert response.status_code == 422
+    assert "hunter2" not in response.text
+    assert "not-an-email" not in response.text
+    errors = response.json()["detail"]
+    assert {tuple(error["loc"]) for error in errors} == {("body", "email"), ("body", "password")}
+    assert all(set(error) == {"loc", "msg", "type"} for error in errors)
+    # A missing field makes the whole body the `input`: still nothing repeated.
+    missing = client.post("/signup", json={"username": "octavia", "password": "long-secret-1"})
+    assert missing.status_code == 422
+    assert "long-secret-1" not in missing.text
+
+
+def test_a_valid_sign_up_still_succeeds() -> None:
+    client = TestClient(safe_validation.app)
+    body = {"username": "octavia", "email": "octavia@example.com", "password": "kindred-1979"}
+    response = client.post("/signup", json=body)
+    assert response.status_code == 201
+    assert response.json() == {"username": "octavia"}
+
+
+def test_a_500_is_generic_for_the_client_and_detailed_in_the_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = TestClient(server_errors.app, raise_server_exceptions=False)
+    with caplog.at_level(logging.ERROR, logger="shelfapi"):
+        response = client.get("/broken")
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Internal server error"}
+    assert "ZeroDivisionError" not in response.text
+    assert "division by zero" not in response.text
+    [record] = [r for r in caplog.records if r.name == "shelfapi"]
+    assert record.levelno == logging.ERROR
+    assert record.exc_info is not None
+    assert isinstance(record.exc_info[1], ZeroDivisionError)
+    assert "GET /broken" in record.getMessage()
+
+
+def test_the_exception_is_still_raised_to_the_server() -> None:
+    # ServerErrorMiddleware re-raises after the handler answers: servers log it, and a
+    # default TestClient raises it into the test.
+    with pytest.raises(ZeroDivisionError):
+        TestClient(server_errors.app).get("/broken")
+
+
+def test_the_500_handler_runs_outside_user_middleware() -> None:
+    client = TestClient(server_errors.app, raise_server_exceptions=False)
+    assert client.get("/ok").headers["X-Served-By"] == "shelfapi"
+    assert "X-Served-By" not in client.get("/broken").headers
