@@ -5,6 +5,7 @@
     grade 1 --solution        grade the reference solution
     grade 1 --path DIR        grade any folder shaped like the exercise
     grade 1 --json            the same results, as JSON
+    grade 1 --gradescope      the same results, as Gradescope's results.json
 
 Exit status: 0 every check passed, 1 a check failed, 2 nothing could be graded.
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from grader import progress, runner
 from grader.catalogue import CATALOGUE_FILE, CatalogueError, Course, find_course_root, load_course
-from grader.render import as_json, progress_table, terminal
+from grader.render import as_json, gradescope, progress_table, terminal
 from grader.render.style import Style
 
 EXIT_PASSED, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
@@ -38,7 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--solution", action="store_true", help="grade the reference solution")
     where.add_argument("--path", type=Path, metavar="DIR", help="grade this folder instead")
-    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print the results as JSON")
+    output.add_argument(
+        "--gradescope", action="store_true", help="print the results as Gradescope's results.json"
+    )
     parser.add_argument("--timeout", type=float, metavar="S", help="seconds per check")
     return parser
 
@@ -75,6 +80,8 @@ def _grade(course: Course, args: argparse.Namespace) -> int:
     result = runner.grade(course, phase, target, timeout=args.timeout)
     if args.json:
         print(as_json.render(result))
+    elif args.gradescope:
+        print(gradescope.render(result))
     else:
         print(terminal.render(result, Style.for_stream(sys.stdout)))
     # Only the learner's own exercise folder counts as progress.
@@ -91,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         course = _course()
         if args.phase is None:
-            if args.solution or args.path or args.json:
+            if args.solution or args.path or args.json or args.gradescope:
                 raise UsageProblem("Name a phase to grade, for example `grade phase-1`.")
             table = progress_table.render(course, progress.load(course.root), Style.for_stream())
             print(table)

@@ -72,7 +72,7 @@ def pytest_json_runtest_metadata(item: pytest.Item, call: pytest.CallInfo[None])
         return {}
     error = call.excinfo.value
     if isinstance(error, CheckFailed):
-        return {"expected": error.expected, "seen": error.seen}
+        return {"expected": error.expected, "seen": error.seen, "timed_out": error.timed_out}
     if isinstance(error, CheckTimedOut):
         return {"timed_out": True, "seen": f"still running after {error.seconds:g} s"}
     where = loader.where_in_target(call.excinfo.tb)

@@ -87,3 +87,11 @@ def test_phases_are_found_by_any_reasonable_name(spec: str, number: int) -> None
 @pytest.mark.parametrize("spec", ["phase-99", "0", "hello", ""])
 def test_unknown_phases_are_not_found(spec: str) -> None:
     assert COURSE.find(spec) is None
+
+
+def test_home_page_links_exactly_the_ready_phases() -> None:
+    home = (ROOT / "docs" / "index.md").read_text()
+    for phase in COURSE.phases:
+        row = next(line for line in home.splitlines() if line.startswith(f"| {phase.number} |"))
+        assert phase.title in row.replace("`", "")
+        assert (f"]({phase.page})" in row) == phase.ready, row

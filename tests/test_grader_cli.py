@@ -68,6 +68,14 @@ def test_json_output_is_the_same_results(course_copy: Path) -> None:
     assert all(c["docs_url"] and c["hint"] and c["seen"] for c in data["checks"])
 
 
+def test_gradescope_output_scores_each_check() -> None:
+    run = grade("phase-1", "--solution", "--gradescope")
+    data = json.loads(run.stdout)
+    assert (data["score"], data["max_score"]) == (6, 6)
+    assert len(data["tests"]) == 6
+    assert {test["status"] for test in data["tests"]} == {"passed"}
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -167,6 +175,7 @@ def test_code_that_hangs_on_import_is_a_timeout_not_a_hang(tmp_path: Path) -> No
     assert run.returncode == 1
     data = json.loads(run.stdout)
     assert "still running after 2 s" in data["checks"][0]["seen"]
+    assert {check["outcome"] for check in data["checks"]} == {"timed out"}
     # The per-check limit plus a few seconds, not six limits.
     assert elapsed < 2 + 8, elapsed
 

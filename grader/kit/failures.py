@@ -6,10 +6,11 @@ from __future__ import annotations
 class CheckFailed(AssertionError):
     """A check saw something other than what the course asks for."""
 
-    def __init__(self, expected: str, seen: str) -> None:
+    def __init__(self, expected: str, seen: str, *, timed_out: bool = False) -> None:
         super().__init__(f"expected {expected}; saw {seen}")
         self.expected = expected
         self.seen = seen
+        self.timed_out = timed_out
 
 
 class CheckTimedOut(BaseException):

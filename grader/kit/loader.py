@@ -112,6 +112,7 @@ def load_module(name: str = MAIN) -> ModuleType:
             expected=f"importing `{name}` to finish at once",
             seen=f"the import was still running after {timeout.seconds:g} s "
             "(a loop or a blocking call at module level?)",
+            timed_out=True,
         )
         raise _import_hung from None
     except SyntaxError as error:

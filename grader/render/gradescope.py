@@ -1,0 +1,37 @@
+"""Results in Gradescope's autograder format (write them to /autograder/results/results.json)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from grader.results import CheckResult, PhaseResult
+
+
+def _output(check: CheckResult) -> str:
+    if check.passed:
+        return ""
+    return (
+        f"Expected {check.expected}.\nSaw {check.seen}.\nHint: {check.hint}\nRead: {check.docs_url}"
+    )
+
+
+def render(result: PhaseResult) -> str:
+    tests: list[dict[str, Any]] = [
+        {
+            "name": check.name,
+            "number": f"{result.phase}.{index}",
+            "score": 1 if check.passed else 0,
+            "max_score": 1,
+            "status": "passed" if check.passed else "failed",
+            "output": _output(check),
+        }
+        for index, check in enumerate(result.checks, start=1)
+    ]
+    data = {
+        "score": result.passed,
+        "max_score": result.total,
+        "output": result.notice or f"Phase {result.phase} — {result.title}",
+        "tests": tests,
+    }
+    return json.dumps(data, indent=2)
