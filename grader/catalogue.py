@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 CATALOGUE_FILE = "course.toml"
+# Every phase's exercise, solution and submission holds the Book API as this package.
+PACKAGE = "bookapi"
 
 Status = Literal["ready", "planned"]
 

@@ -4,6 +4,7 @@
     grade phase-1             grade exercises/phase-01/
     grade 1 --solution        grade the reference solution
     grade 1 --path DIR        grade any folder shaped like the exercise
+    grade 1 --batch DIR       grade every submission folder inside DIR (a class)
     grade 1 --json            the same results, as JSON
     grade 1 --gradescope      the same results, as Gradescope's results.json
 
@@ -18,8 +19,16 @@ import sys
 from pathlib import Path
 
 from grader import progress, runner
-from grader.catalogue import CATALOGUE_FILE, CatalogueError, Course, find_course_root, load_course
-from grader.render import as_json, gradescope, progress_table, terminal
+from grader.catalogue import (
+    CATALOGUE_FILE,
+    PACKAGE,
+    CatalogueError,
+    Course,
+    Phase,
+    find_course_root,
+    load_course,
+)
+from grader.render import as_json, batch_table, gradescope, progress_table, terminal
 from grader.render.style import Style
 
 EXIT_PASSED, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
@@ -39,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--solution", action="store_true", help="grade the reference solution")
     where.add_argument("--path", type=Path, metavar="DIR", help="grade this folder instead")
+    where.add_argument(
+        "--batch", type=Path, metavar="DIR", help="grade each submission folder inside DIR"
+    )
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the results as JSON")
     output.add_argument(
@@ -62,7 +74,7 @@ def _course() -> Course:
         raise UsageProblem(f"The phase catalogue is broken: {error}") from error
 
 
-def _grade(course: Course, args: argparse.Namespace) -> int:
+def _phase(course: Course, args: argparse.Namespace) -> Phase:
     phase = course.find(args.phase)
     if phase is None:
         known = ", ".join(p.key for p in course.ready_phases)
@@ -71,6 +83,35 @@ def _grade(course: Course, args: argparse.Namespace) -> int:
         raise UsageProblem(f"Phase {phase.number} ({phase.title}) is not written yet.")
     if args.timeout is not None and args.timeout <= 0:
         raise UsageProblem("--timeout takes a positive number of seconds.")
+    return phase
+
+
+def _grade_batch(course: Course, phase: Phase, args: argparse.Namespace) -> int:
+    """Grade every folder inside --batch that holds a `bookapi/` package, in name order."""
+    folder = args.batch.resolve()
+    if not folder.is_dir():
+        raise UsageProblem(f"There is no folder {folder} to grade.")
+    if args.gradescope:
+        raise UsageProblem("--gradescope grades one submission: use --path.")
+    submissions = sorted(p for p in folder.iterdir() if (p / PACKAGE).is_dir())
+    if not submissions:
+        raise UsageProblem(f"No submissions in {folder}: none of its folders holds `{PACKAGE}/`.")
+    results = {}
+    for submission in submissions:
+        results[submission.name] = runner.grade(course, phase, submission, timeout=args.timeout)
+        if not args.json:
+            print(f"graded {submission.name}", file=sys.stderr)
+    if args.json:
+        print(batch_table.render_json(results))
+    else:
+        print(batch_table.render(results, Style.for_stream(sys.stdout)))
+    return EXIT_PASSED if all(r.all_passed for r in results.values()) else EXIT_FAILED
+
+
+def _grade(course: Course, args: argparse.Namespace) -> int:
+    phase = _phase(course, args)
+    if args.batch is not None:
+        return _grade_batch(course, phase, args)
     if args.path is not None:
         target = args.path.resolve()
     else:
@@ -98,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         course = _course()
         if args.phase is None:
-            if args.solution or args.path or args.json or args.gradescope:
+            if args.solution or args.path or args.batch or args.json or args.gradescope:
                 raise UsageProblem("Name a phase to grade, for example `grade phase-1`.")
             table = progress_table.render(course, progress.load(course.root), Style.for_stream())
             print(table)

@@ -68,6 +68,21 @@ def test_json_output_is_the_same_results(course_copy: Path) -> None:
     assert all(c["docs_url"] and c["hint"] and c["seen"] for c in data["checks"])
 
 
+def test_batch_grades_each_submission_of_a_class(tmp_path: Path) -> None:
+    submissions = tmp_path / "class"
+    copy_tree(PHASE_1_SOLUTION, submissions / "ada")
+    copy_tree(ROOT / "exercises" / "phase-01", submissions / "brian")
+    (submissions / "notes").mkdir()  # not a submission: no bookapi/ inside
+    run = grade("phase-1", "--batch", str(submissions))
+    assert run.returncode == 1
+    assert "ada" in run.stdout and "6/6" in run.stdout and "0/6" in run.stdout
+    assert "1 of 2 pass every check" in run.stdout
+    data = json.loads(grade("phase-1", "--batch", str(submissions), "--json").stdout)
+    assert [(s["submission"], s["score"]["passed"]) for s in data] == [("ada", 6), ("brian", 0)]
+    empty = grade("phase-1", "--batch", str(submissions / "notes"))
+    assert empty.returncode == 2 and "No submissions" in empty.stderr
+
+
 def test_gradescope_output_scores_each_check() -> None:
     run = grade("phase-1", "--solution", "--gradescope")
     data = json.loads(run.stdout)

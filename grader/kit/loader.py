@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import FastAPIDeprecationWarning
 from starlette.exceptions import StarletteDeprecationWarning
 
+from grader.catalogue import PACKAGE
 from grader.kit.failures import CheckFailed, CheckTimedOut
 
 DEPRECATIONS = (
@@ -24,7 +25,6 @@ DEPRECATIONS = (
     FastAPIDeprecationWarning,
     StarletteDeprecationWarning,
 )
-PACKAGE = "bookapi"
 MAIN = f"{PACKAGE}.main"
 
 _target: Path | None = None
