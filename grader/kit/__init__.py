@@ -5,7 +5,7 @@ prints those two sentences, the check's hint and a link, never a traceback.
 """
 
 from grader.kit.failures import CheckFailed, CheckTimedOut, expect
-from grader.kit.http import describe_response, json_body
+from grader.kit.http import describe_response, expect_status, json_body
 from grader.kit.loader import load_app, load_module, target_path
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "CheckTimedOut",
     "describe_response",
     "expect",
+    "expect_status",
     "json_body",
     "load_app",
     "load_module",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
-from grader.kit.failures import CheckFailed
+from grader.kit.failures import CheckFailed, expect
 
 _PREVIEW = 120
 
@@ -27,6 +27,16 @@ def describe_response(response: Response) -> str:
     """`status 404 with body {"detail": ...}`: a short, printable account of a response."""
     body = _preview(response.text) or "an empty body"
     return f"status {response.status_code} with body {body}"
+
+
+def expect_status(response: Response, status: int | tuple[int, ...], request: str) -> None:
+    """Fail kindly unless `request` (e.g. "GET /health") answered with `status` (or one of them)."""
+    wanted = (status,) if isinstance(status, int) else status
+    expect(
+        response.status_code in wanted,
+        expected=f"{request} to answer {' or '.join(str(code) for code in wanted)}",
+        seen=describe_response(response),
+    )
 
 
 def json_body(response: Response, what: str) -> Any:

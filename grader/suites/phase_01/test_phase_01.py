@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from grader.kit import describe_response, expect, json_body, load_app
+from grader.kit import describe_response, expect, expect_status, json_body, load_app
 
 
 def test_import_starts_nothing() -> None:
@@ -20,11 +20,7 @@ def test_import_starts_nothing() -> None:
 
 def test_health_route(client: TestClient) -> None:
     response = client.get("/health")
-    expect(
-        response.status_code == 200,
-        expected="GET /health to answer 200",
-        seen=describe_response(response),
-    )
+    expect_status(response, 200, "GET /health")
     body = json_body(response, "the health answer")
     expect(
         body == {"status": "ok"},
@@ -35,22 +31,14 @@ def test_health_route(client: TestClient) -> None:
 
 def test_books_empty_list(client: TestClient) -> None:
     response = client.get("/books")
-    expect(
-        response.status_code == 200,
-        expected="GET /books to answer 200",
-        seen=describe_response(response),
-    )
+    expect_status(response, 200, "GET /books")
     body = json_body(response, "the book list")
     expect(body == [], expected="an empty JSON list, []", seen=f"{body!r}")
 
 
 def test_schema_lists_routes(client: TestClient) -> None:
     response = client.get("/openapi.json")
-    expect(
-        response.status_code == 200,
-        expected="the OpenAPI schema at /openapi.json",
-        seen=describe_response(response),
-    )
+    expect_status(response, 200, "GET /openapi.json (the OpenAPI schema)")
     paths = json_body(response, "the OpenAPI schema").get("paths", {})
     missing = [p for p in ("/health", "/books") if "get" not in paths.get(p, {})]
     expect(
@@ -78,11 +66,7 @@ def test_docs_page(client: TestClient) -> None:
 def test_unknown_path_json_404(client: TestClient) -> None:
     for path in ("/no-such-page", "/books/shelf/17/missing"):
         response = client.get(path)
-        expect(
-            response.status_code == 404,
-            expected=f"GET {path} (a path the app does not define) to answer 404",
-            seen=describe_response(response),
-        )
+        expect_status(response, 404, f"GET {path} (a path the app does not define)")
         body = json_body(response, f"the 404 for {path}")
         expect(
             isinstance(body, dict) and "detail" in body,
