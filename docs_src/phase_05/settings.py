@@ -12,6 +12,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="BOOKAPI_",  # max_page_size comes from BOOKAPI_MAX_PAGE_SIZE
         env_file=".env",  # for your laptop; real environment variables win over it
+        extra="ignore",  # other lines in .env (for other tools) are not an error
         hide_input_in_errors=True,  # a rejected value is not repeated in the error
     )
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import Annotated
 
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 
 from docs_src.phase_02 import (
     body,
@@ -103,11 +104,22 @@ def test_field_constraints_and_annotated_types_enforce_the_same_rules() -> None:
                 model(**bad)
         with pytest.raises(ValidationError):
             model(title="Kindred", year=1979, isbn="978-0807083697")
-    assert constraints.BookWithFields.model_json_schema()["properties"]["year"] == (
-        constraints.BookWithTypes.model_json_schema()["properties"]["year"]
-    )
+    # "Both enforce exactly the same rules and produce the same JSON Schema."
+    with_fields = constraints.BookWithFields.model_json_schema()["properties"]
+    assert with_fields == constraints.BookWithTypes.model_json_schema()["properties"]
     with pytest.raises(ValidationError):
         constraints.Edition(book_title="x" * 201, year=2001)
+
+
+def test_a_pattern_is_searched_for_so_anchors_matter() -> None:
+    # The lesson's warning: an unanchored pattern accepts any value that contains a match.
+    unanchored = TypeAdapter(Annotated[str, Field(pattern=r"\d{13}")])
+    assert unanchored.validate_python("97804414781250") == "97804414781250"
+    assert unanchored.validate_python("ISBN 9780441478125") == "ISBN 9780441478125"
+    for model in (constraints.BookWithFields, constraints.BookWithTypes):
+        for bad in ("97804414781250", "ISBN 9780441478125"):
+            with pytest.raises(ValidationError):
+                model(title="Kindred", year=1979, isbn=bad)
 
 
 def test_lax_converts_and_strict_refuses() -> None:
@@ -123,6 +135,12 @@ def test_lax_converts_and_strict_refuses() -> None:
     # Lax refuses what cannot be converted without losing information, too.
     assert client.post("/orders/lax", json={"quantity": 2.5}).status_code == 422
     assert client.post("/orders/lax", json={"quantity": 2.0}).json()["quantity"] == 2
+    # The rest of the lesson's table: lax turns `true` into 1 for an int; strict refuses it,
+    # and neither turns a number into a string.
+    assert client.post("/orders/lax", json={"quantity": True}).json()["quantity"] == 1
+    assert client.post("/orders/strict", json={"quantity": True}).status_code == 422
+    with pytest.raises(ValidationError):
+        TypeAdapter(str).validate_python(3)
 
 
 def test_strict_in_a_fastapi_body_is_python_strict() -> None:

@@ -6,13 +6,15 @@ No `from __future__ import annotations`: the routes defined inside tests need re
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import pytest
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import DependencyScopeError, FastAPIError
+from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from docs_src.phase_05 import (
     aliases,
@@ -89,10 +91,27 @@ def test_settings_are_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("environment")
 def test_a_dotenv_file_is_read_and_the_environment_wins(monkeypatch: pytest.MonkeyPatch) -> None:
-    Path(".env").write_text("BOOKAPI_APP_NAME=From dotenv\nBOOKAPI_MAX_PAGE_SIZE=7\n")
+    Path(".env").write_text(
+        "BOOKAPI_APP_NAME=From dotenv\nBOOKAPI_MAX_PAGE_SIZE=7\nPOSTGRES_PASSWORD=for-compose\n"
+    )
     monkeypatch.setenv("BOOKAPI_MAX_PAGE_SIZE", "9")
     loaded = settings.Settings()  # type: ignore[call-arg]
     assert (loaded.app_name, loaded.max_page_size) == ("From dotenv", 9)
+
+
+@pytest.mark.usefixtures("environment")
+def test_without_extra_ignore_another_line_in_dotenv_is_an_error() -> None:
+    # The lesson's reason for extra="ignore": pydantic-settings forbids extras by default.
+    Path(".env").write_text("POSTGRES_PASSWORD=for-compose\n")
+
+    class Strict(settings.Settings):
+        model_config = SettingsConfigDict(extra="forbid")
+
+    assert BaseSettings.model_config.get("extra") == "forbid"  # pydantic-settings' default
+    assert settings.Settings.model_config.get("extra") == "ignore"
+    with pytest.raises(ValidationError) as error:
+        Strict()  # type: ignore[call-arg]
+    assert error.value.errors()[0]["type"] == "extra_forbidden"
 
 
 @pytest.mark.usefixtures("environment")
@@ -234,6 +253,40 @@ def test_function_scope_cleanup_runs_first() -> None:
 
     TestClient(app).get("/")
     assert events == ["handler", "function-scoped cleanup", "request-scoped cleanup"]
+
+
+class Refused(Exception):
+    """A domain error for the test below."""
+
+
+@pytest.mark.parametrize("scope", ["request", "function"])
+def test_on_an_exception_cleanup_runs_before_the_error_response(
+    scope: Literal["request", "function"],
+) -> None:
+    events: list[str] = []
+
+    def dependency() -> Iterator[None]:
+        try:
+            yield
+        except Refused:
+            events.append("except")
+            raise
+        finally:
+            events.append("finally")
+
+    app = FastAPI()
+
+    @app.exception_handler(Refused)
+    async def refused(_request: Request, _exc: Refused) -> JSONResponse:
+        events.append("exception handler")
+        return JSONResponse({"detail": "refused"}, status_code=409)
+
+    @app.get("/")
+    def route(_d: Annotated[None, Depends(dependency, scope=scope)]) -> None:
+        raise Refused
+
+    assert TestClient(app).get("/").status_code == 409
+    assert events == ["except", "finally", "exception handler"]
 
 
 # app_state.py -------------------------------------------------------------------------------

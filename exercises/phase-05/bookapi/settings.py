@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict  # noqa: F401  (T
 
 # TODO 1: declare `class Settings(BaseSettings)` with
 #         - model_config = SettingsConfigDict(env_prefix="BOOKAPI_", env_file=".env",
-#           hide_input_in_errors=True), so a field `x` is read from BOOKAPI_X;
+#           extra="ignore", hide_input_in_errors=True), so a field `x` is read from BOOKAPI_X;
 #         - `max_page_size: int`, default 100, at least 1: the most books GET /books answers;
 #         - `secret_key: SecretStr` with NO default (Phase 8 signs tokens with it): without
 #           BOOKAPI_SECRET_KEY the settings must refuse to load.

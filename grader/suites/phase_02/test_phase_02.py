@@ -92,11 +92,27 @@ def expect_422_naming(response: Any, where: str, field: str, request: str) -> No
     )
 
 
+def _refuses_text(response: Any) -> bool:
+    """A 422 because a query value arrived as text and a strict type would not convert it."""
+    try:
+        errors = response.json().get("detail") if response.status_code == 422 else None
+    except ValueError:
+        return False
+    return isinstance(errors, list) and any(
+        isinstance(error, dict)
+        and isinstance(error.get("loc"), list)
+        and error["loc"][:1] == ["query"]
+        and str(error.get("type")).endswith("_type")
+        for error in errors
+    )
+
+
 def list_books(client: TestClient, query: str = "") -> list[dict[str, Any]]:
     response = client.get(f"/books{query}")
+    lax = " (query values arrive as text: keep them lax)" if _refuses_text(response) else ""
     expect(
         response.status_code == 200,
-        expected=f"GET /books{query} to answer 200",
+        expected=f"GET /books{query} to answer 200{lax}",
         seen=describe_response(response),
     )
     books = json_body(response, f"the list from GET /books{query}")
@@ -154,11 +170,18 @@ def _highest(node: dict[str, Any]) -> float | None:
     return None
 
 
+def _number(value: float | None) -> str:
+    # FastAPI's OpenAPI models write a body field's bounds as floats (1450.0): show 1450.
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "none" if value is None else str(value)
+
+
 def _bounds(node: dict[str, Any]) -> str:
     low, high = _lowest(node), _highest(node)
     if low is None and high is None:
         return "no bounds"
-    return f"minimum {'none' if low is None else low}, maximum {'none' if high is None else high}"
+    return f"minimum {_number(low)}, maximum {_number(high)}"
 
 
 def _parameter(schema: dict[str, Any], path: str, where: str, name: str) -> dict[str, Any]:
@@ -263,6 +286,8 @@ def test_body_422_names_field(client: TestClient) -> None:
         ("with year 2101", {**VALID, "year": 2101}, "year"),
         ('with isbn "12345"', {**VALID, "isbn": "12345"}, "isbn"),
         ('with isbn "978044147812X"', {**VALID, "isbn": "978044147812X"}, "isbn"),
+        # 14 digits contain 13: only an anchored pattern (`^...$`) refuses them.
+        ('with isbn "97804414781250" (14 digits)', {**VALID, "isbn": "97804414781250"}, "isbn"),
     ]
     for description, body, field in cases:
         response = client.post("/books", json=body)
