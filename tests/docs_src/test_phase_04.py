@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 
 import pytest
-from fastapi import FastAPI, status
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 from starlette.exceptions import StarletteDeprecationWarning
 
 from docs_src.phase_04 import (
+    catch_all_middleware,
     disguised_error,
     domain_errors,
     safe_validation,
@@ -173,3 +175,55 @@ def test_the_500_handler_runs_outside_user_middleware() -> None:
     client = TestClient(server_errors.app, raise_server_exceptions=False)
     assert client.get("/ok").headers["X-Served-By"] == "shelfapi"
     assert "X-Served-By" not in client.get("/broken").headers
+
+
+def test_a_catch_all_middleware_answers_inside_the_other_middleware(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The default client: nothing is raised into the test, because the middleware swallowed
+    # the exception instead of letting ServerErrorMiddleware re-raise it.
+    client = TestClient(catch_all_middleware.app)
+    with caplog.at_level(logging.ERROR, logger="shelfapi"):
+        response = client.get("/broken")
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Internal server error"}
+    assert response.headers["X-Served-By"] == "shelfapi"
+    [record] = [r for r in caplog.records if r.name == "shelfapi"]
+    assert record.levelno == logging.ERROR
+    assert record.exc_info is not None
+    assert isinstance(record.exc_info[1], ZeroDivisionError)
+
+
+def test_logger_exception_in_a_def_handler_loses_the_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A plain `def` handler runs in a worker thread, where no exception is being handled.
+    app = FastAPI()
+    logger = logging.getLogger("shelfapi.sync")
+
+    def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("lost")
+        logger.error("kept", exc_info=exc)
+        return JSONResponse({"detail": "Internal server error"}, status_code=500)
+
+    app.add_exception_handler(Exception, unexpected)
+    app.add_api_route("/broken", server_errors.broken)
+    with caplog.at_level(logging.ERROR, logger="shelfapi.sync"):
+        TestClient(app, raise_server_exceptions=False).get("/broken")
+    by_message = {r.getMessage(): r for r in caplog.records if r.name == "shelfapi.sync"}
+    assert by_message["lost"].exc_info == (None, None, None)
+    assert isinstance(by_message["kept"].exc_info[1], ZeroDivisionError)
+
+
+def test_debug_mode_answers_with_the_traceback_instead_of_the_handler() -> None:
+    app = FastAPI(debug=True)
+    app.add_exception_handler(Exception, server_errors.unexpected_error)
+    app.add_api_route("/broken", server_errors.broken)
+    response = TestClient(app, raise_server_exceptions=False).get("/broken")
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith("text/plain")
+    assert "ZeroDivisionError" in response.text
+    html = TestClient(app, raise_server_exceptions=False).get(
+        "/broken", headers={"Accept": "text/html"}
+    )
+    assert html.headers["content-type"].startswith("text/html")

@@ -22,5 +22,5 @@ def add_error_handlers(app: FastAPI) -> None:
     #
     # TODO 5: Exception -> 500 with a generic {"detail": ...} that says nothing about the bug.
     #         Log the exception, with its traceback, at ERROR level: `logger.error(...,
-    #         exc_info=exc)` or `logger.exception(...)`. The log gets the details; the client
-    #         does not.
+    #         exc_info=exc)` (`logger.exception(...)` attaches it only in an `async def`
+    #         handler). The log gets the details; the client does not.

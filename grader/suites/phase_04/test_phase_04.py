@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
+import traceback
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
@@ -83,6 +86,10 @@ def named_fields(detail: Any) -> set[str]:
     return names
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def add_crashing_route(app: FastAPI, secret: str) -> str:
     """Add a route that fails the way real bugs do, and return its path."""
     path = f"/grader-crash-{uuid.uuid4().hex[:8]}"
@@ -101,19 +108,60 @@ def unguarded_client(app: FastAPI) -> Iterator[TestClient]:
         yield client
 
 
+# How every formatted traceback starts, whichever library formatted it.
+TRACEBACK = "Traceback (most recent call last)"
+
+
+@dataclass(frozen=True)
+class LogEvent:
+    """One log call, whichever library made it: its level and its text, traceback included."""
+
+    levelno: int
+    levelname: str
+    text: str
+    # It asked for the exception being handled (`exc_info=True`, `logger.exception()`) at a
+    # moment when none was: in a worker thread, say, as in a plain `def` handler.
+    lost_exception: bool = False
+
+    @property
+    def has_traceback(self) -> bool:
+        return TRACEBACK in self.text
+
+
+def resolve_exc_info(exc_info: Any) -> Any:
+    """`exc_info` as logging libraries read it: True means the exception being handled."""
+    return sys.exc_info() if exc_info is True else exc_info
+
+
+def is_lost(exc_info: Any) -> bool:
+    return isinstance(exc_info, tuple) and len(exc_info) == 3 and exc_info[1] is None
+
+
+def traceback_text(exc_info: Any) -> str:
+    """The formatted traceback for `exc_info` (an exception, or a tuple), or ''."""
+    if isinstance(exc_info, BaseException):
+        exc_info = (type(exc_info), exc_info, exc_info.__traceback__)
+    if isinstance(exc_info, tuple) and len(exc_info) == 3 and exc_info[1] is not None:
+        return "".join(traceback.format_exception(*exc_info))
+    return ""
+
+
 class _Collect(logging.Handler):
-    def __init__(self) -> None:
+    def __init__(self, events: list[LogEvent]) -> None:
         super().__init__(logging.NOTSET)
-        self.records: list[logging.LogRecord] = []
+        self.events = events
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
+        text = record.getMessage()
+        text += "\n" + traceback_text(record.exc_info) + "\n" + (record.exc_text or "")
+        lost = is_lost(record.exc_info)
+        self.events.append(LogEvent(record.levelno, record.levelname, text, lost))
 
 
 @contextmanager
-def captured_logs() -> Iterator[list[logging.LogRecord]]:
-    """Every log record, whichever logger it goes to (even one that does not propagate)."""
-    collector = _Collect()
+def _stdlib_logs(events: list[LogEvent]) -> Iterator[None]:
+    """Records of the standard library's logging, even from loggers that do not propagate."""
+    collector = _Collect(events)
     loggers = [logging.getLogger()] + [
         item
         for item in logging.Logger.manager.loggerDict.values()
@@ -122,20 +170,95 @@ def captured_logs() -> Iterator[list[logging.LogRecord]]:
     for logger in loggers:
         logger.addHandler(collector)
     try:
-        yield collector.records
+        yield
     finally:
         for logger in loggers:
             logger.removeHandler(collector)
 
 
-def record_text(record: logging.LogRecord) -> str:
-    """A record's message with its traceback, as a log file would show it."""
-    text = record.getMessage()
-    if record.exc_info and record.exc_info[1] is not None:
-        text += "\n" + logging.Formatter().formatException(record.exc_info)
-    if record.exc_text:
-        text += "\n" + record.exc_text
-    return text
+# structlog's method names, as levels.
+STRUCTLOG_LEVELS = {
+    "critical": logging.CRITICAL,
+    "fatal": logging.CRITICAL,
+    "exception": logging.ERROR,
+    "error": logging.ERROR,
+    "err": logging.ERROR,
+    "failure": logging.ERROR,
+    "warning": logging.WARNING,
+    "warn": logging.WARNING,
+    "info": logging.INFO,
+    "msg": logging.INFO,
+    "debug": logging.DEBUG,
+}
+
+
+@contextmanager
+def _structlog_events(events: list[LogEvent]) -> Iterator[None]:
+    """structlog's events, seen by a processor put first in the learner's own chain.
+
+    It sees every event before the learner's processors render it, whatever they render to
+    (the standard library, stdout, JSON), and passes it on unchanged.
+    """
+    structlog: Any = sys.modules["structlog"]
+
+    def tap(_logger: Any, method_name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+        level = STRUCTLOG_LEVELS.get(method_name)
+        if level is None:
+            level = STRUCTLOG_LEVELS.get(str(event_dict.get("level", "")).lower(), logging.INFO)
+        text = " ".join(f"{key}={value}" for key, value in event_dict.items())
+        exc_info = resolve_exc_info(event_dict.get("exc_info"))
+        text += "\n" + traceback_text(exc_info)
+        if isinstance(event_dict.get("exception"), str):
+            text += "\n" + event_dict["exception"]
+        events.append(LogEvent(level, logging.getLevelName(level), text, is_lost(exc_info)))
+        return event_dict
+
+    processors = structlog.get_config()["processors"]
+    if isinstance(processors, list):
+        # In place, so that loggers the learner's code has already bound (and cached) see it.
+        processors.insert(0, tap)
+        try:
+            yield
+        finally:
+            processors.remove(tap)
+    else:
+        structlog.configure(processors=[tap, *processors])
+        try:
+            yield
+        finally:
+            structlog.configure(processors=processors)
+
+
+@contextmanager
+def _loguru_events(events: list[LogEvent]) -> Iterator[None]:
+    """loguru's messages, through a sink of our own beside the learner's."""
+    from loguru import logger
+
+    def sink(message: Any) -> None:
+        record = message.record
+        text = str(record["message"])
+        if record["exception"] is not None:
+            text += "\n" + traceback_text(tuple(record["exception"]))
+        events.append(LogEvent(record["level"].no, record["level"].name, text))
+
+    sink_id = logger.add(sink, level=0, format="{message}", backtrace=False, diagnose=False)
+    try:
+        yield
+    finally:
+        logger.remove(sink_id)
+
+
+@contextmanager
+def captured_logs() -> Iterator[list[LogEvent]]:
+    """Every log call made meanwhile: the standard library's, structlog's and loguru's."""
+    events: list[LogEvent] = []
+    with ExitStack() as stack:
+        stack.enter_context(_stdlib_logs(events))
+        if "structlog" in sys.modules:
+            stack.enter_context(_structlog_events(events))
+        if "loguru" in sys.modules:
+            stack.enter_context(_loguru_events(events))
+        yield events
 
 
 # --- the checks, in catalogue order ---------------------------------------------------------
@@ -245,7 +368,11 @@ def test_schema_documents_status_codes(client: TestClient) -> None:
         seen=describe_response(response),
     )
     paths: dict[str, Any] = json_body(response, "the OpenAPI schema").get("paths", {})
-    item_path = next((p for p in paths if re.fullmatch(r"/books/\{[^/}]+\}", p)), None)
+    # The one path `/books/{...}` that has a DELETE, whatever its parameter is called.
+    item_path = next(
+        (p for p in paths if re.fullmatch(r"/books/\{[^/}]+\}", p) and "delete" in paths[p]),
+        None,
+    )
     wanted = [("post", "/books", "201"), ("post", "/users", "201")]
     if item_path is not None:
         wanted.append(("delete", item_path, "204"))
@@ -257,7 +384,7 @@ def test_schema_documents_status_codes(client: TestClient) -> None:
             seen=f"it documents {', '.join(sorted(responses)) or 'no such operation'}",
         )
     expect(
-        item_path is not None and "delete" in paths[item_path],
+        item_path is not None,
         expected="DELETE /books/{book_id} in the schema",
         seen=f"no DELETE operation under /books/{{...}}; paths: {sorted(paths)}",
     )
@@ -354,23 +481,38 @@ def test_server_error_generic(app: FastAPI) -> None:
 def test_server_error_logged(app: FastAPI) -> None:
     secret = f"grader-secret-{uuid.uuid4().hex}"
     path = add_crashing_route(app, secret)
-    with captured_logs() as records, unguarded_client(app) as client:
+    with captured_logs() as events, unguarded_client(app) as client:
         response = client.get(path)
     expect(
         response.status_code == 500,
         expected="a route that raises RuntimeError to answer 500",
         seen=describe_response(response),
     )
-    telling = [record for record in records if secret in record_text(record)]
+    telling = [event for event in events if secret in event.text]
+    if not telling and any(event.lost_exception for event in events):
+        raise CheckFailed(
+            expected="the unexpected error logged, with its traceback",
+            seen="a record that asked for the exception when none was being handled "
+            "(`logger.exception()` in a plain `def` handler?); pass `exc_info=exc`",
+        )
     expect(
         telling,
-        expected="the unexpected error logged with its details (message or traceback)",
-        seen=f"{len(records)} log records, none mentioning the exception",
+        expected="the unexpected error logged, with its traceback",
+        seen=f"{plural(len(events), 'log record')}, none mentioning the exception"
+        if events
+        else "no log record at all",
     )
+    serious = [event for event in telling if event.levelno >= logging.ERROR]
     expect(
-        any(record.levelno >= logging.ERROR for record in telling),
+        serious,
         expected="the unexpected error logged at ERROR level (or above)",
-        seen="it logged at " + ", ".join(sorted({r.levelname for r in telling})),
+        seen="it was logged at " + ", ".join(sorted({event.levelname for event in telling})),
+    )
+    first = " ".join(serious[0].text.split())
+    expect(
+        any(event.has_traceback for event in serious),
+        expected="the ERROR record to carry the exception's traceback, not only its message",
+        seen=f"no traceback in {first[:100]!r}",
     )
 
 

@@ -266,44 +266,43 @@ def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_secret_not_in_code(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(SECRET_VARIABLE)
-    seen: list[str] = []
-    for _start in range(2):
-        try:
-            load_module("bookapi.main")
-        except CheckFailed as failure:
-            if "ValidationError" not in failure.seen:
-                raise
-            raise CheckFailed(
-                expected=f"the app to import without {SECRET_VARIABLE} (read the settings "
-                "through get_settings() when they are needed, not at import time)",
-                seen="importing bookapi.main raised a ValidationError: the settings are read "
-                "while the module is imported",
-            ) from None
-        get_settings = attribute(dependencies(), "get_settings", "the settings dependency")
-        try:
-            settings = get_settings()
-        except ValidationError:
-            return  # refusing to start without the secret is exactly right
-        except Exception as error:
-            if "secret" in str(error).lower():
-                return  # a clear error naming the missing secret is right too
-            raise CheckFailed(
-                expected=f"get_settings() without {SECRET_VARIABLE} to refuse to load",
-                seen=f"{type(error).__name__}: {error}{where_in_target(error.__traceback__)}",
-            ) from None
-        if from_dotenv_only(settings):
-            return  # the secret came from a local .env file, not from the code
-        value = getattr(settings, "secret_key", None)
-        expect(
-            value is not None,
-            expected=f"settings to refuse to load without {SECRET_VARIABLE}",
-            seen="they load, with no `secret_key` at all",
-        )
-        seen.append(value.get_secret_value() if isinstance(value, SecretStr) else str(value))
+    try:
+        load_module("bookapi.main")
+    except CheckFailed as failure:
+        if "ValidationError" not in failure.seen:
+            raise
+        raise CheckFailed(
+            expected=f"the app to import without {SECRET_VARIABLE} (read the settings "
+            "through get_settings() when they are needed, not at import time)",
+            seen="importing bookapi.main raised a ValidationError: the settings are read "
+            "while the module is imported",
+        ) from None
+    get_settings = attribute(dependencies(), "get_settings", "the settings dependency")
+    try:
+        settings = get_settings()
+    except ValidationError:
+        return  # refusing to start without the secret is exactly right
+    except Exception as error:
+        if "secret" in str(error).lower():
+            return  # a clear error naming the missing secret is right too
+        raise CheckFailed(
+            expected=f"get_settings() without {SECRET_VARIABLE} to refuse to load",
+            seen=f"{type(error).__name__}: {error}{where_in_target(error.__traceback__)}",
+        ) from None
+    if from_dotenv_only(settings):
+        return  # the secret came from a local .env file, not from the code
+    value = getattr(settings, "secret_key", None)
     expect(
-        seen[0] != seen[1],
-        expected=f"no secret in the code: without {SECRET_VARIABLE}, settings refuse to load",
-        seen="the same secret_key on every start: it is written in the code",
+        value is not None,
+        expected=f"settings to refuse to load without {SECRET_VARIABLE}",
+        seen="they load, with no `secret_key` at all",
+    )
+    # A default written in the code is a leaked secret; a random default is no better: every
+    # worker and every restart would get its own, and refuse what the others signed.
+    raise CheckFailed(
+        expected=f"settings to refuse to load without {SECRET_VARIABLE} (no default)",
+        seen="they load with a secret_key the environment did not give "
+        "(a default in the code, or a random one per process)",
     )
 
 
