@@ -2,8 +2,9 @@
 
 from typing import Annotated, Any
 
-from bookapi.schemas import BookQuery
 from fastapi import FastAPI, HTTPException, Path, Query
+
+from bookapi.schemas import BookQuery
 
 app = FastAPI(title="Book API", version="0.2.0")
 

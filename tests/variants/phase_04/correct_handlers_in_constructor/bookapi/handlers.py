@@ -4,10 +4,11 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from bookapi.errors import Conflict, DomainError, NotFound
 from fastapi import Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+
+from bookapi.errors import Conflict, DomainError, NotFound
 
 logger = logging.getLogger("bookapi")
 

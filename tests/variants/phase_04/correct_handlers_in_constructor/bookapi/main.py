@@ -2,10 +2,11 @@
 
 from typing import Annotated
 
+from fastapi import FastAPI, Path, Query, status
+
 from bookapi import services
 from bookapi.handlers import HANDLERS
 from bookapi.schemas import BookCreate, BookPublic, BookQuery, UserCreate, UserPublic
-from fastapi import FastAPI, Path, Query, status
 
 app = FastAPI(title="Book API", version="0.4.0", exception_handlers=HANDLERS)
 

@@ -2,11 +2,12 @@
 
 from typing import Annotated
 
+from fastapi import FastAPI, HTTPException, Path, Query
+
 from bookapi.handlers import add_error_handlers
 from bookapi.schemas import BookCreate, BookPublic, BookQuery, UserCreate, UserPublic
 from bookapi.security import hash_password
 from bookapi.store import store, user_store
-from fastapi import FastAPI, HTTPException, Path, Query
 
 app = FastAPI(title="Book API", version="0.4.0")
 add_error_handlers(app)

@@ -3,10 +3,11 @@
 import logging
 from collections.abc import Awaitable, Callable
 
-from bookapi.errors import Conflict, NotFound
 from fastapi import FastAPI, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+
+from bookapi.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
 
