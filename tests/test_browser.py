@@ -135,3 +135,19 @@ def test_search_finds_a_lesson(page: Page, base_url: str) -> None:
     results = page.locator(".md-search-result__item")
     results.first.wait_for(timeout=10_000)
     assert results.count() >= 1
+
+
+def test_without_javascript_the_quiz_still_reads(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(base_url + "phases/01-hello-fastapi/")
+    questions = page.locator("form.quiz fieldset.quiz-question")
+    assert questions.count() >= 5
+    assert questions.nth(0).locator("legend").inner_text().strip()
+    # The answer is there, collapsed; the buttons that need JavaScript stay hidden.
+    answer = questions.nth(0).locator("details.quiz-explain")
+    assert answer.get_attribute("open") is None
+    answer.locator("summary").click()
+    assert answer.locator("p").is_visible()
+    assert not page.get_by_role("button", name="Check my answers").is_visible()
+    context.close()
