@@ -7,14 +7,14 @@ from pydantic import BaseModel, Field, StringConstraints
 class BookWithFields(BaseModel):
     title: str = Field(min_length=1, max_length=200)
     year: int = Field(ge=1450, le=2100)
-    isbn: str | None = Field(default=None, pattern=r"^\d{13}$")
+    isbn: str | None = Field(default=None, pattern=r"^[0-9]{13}$")
 # --8<-- [end:field]
 
 
 # --8<-- [start:annotated]
 Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Year = Annotated[int, Field(ge=1450, le=2100)]
-Isbn13 = Annotated[str, StringConstraints(pattern=r"^\d{13}$")]
+Isbn13 = Annotated[str, StringConstraints(pattern=r"^[0-9]{13}$")]
 
 
 class BookWithTypes(BaseModel):

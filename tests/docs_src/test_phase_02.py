@@ -122,6 +122,15 @@ def test_a_pattern_is_searched_for_so_anchors_matter() -> None:
                 model(title="Kindred", year=1979, isbn=bad)
 
 
+def test_backslash_d_matches_any_unicode_digit_and_0_to_9_does_not() -> None:
+    # The lesson's reason to spell out [0-9].
+    arabic_indic = "٩٧٨٠٤٤١٤٧٨١٢٥"
+    assert TypeAdapter(Annotated[str, Field(pattern=r"^\d{13}$")]).validate_python(arabic_indic)
+    for model in (constraints.BookWithFields, constraints.BookWithTypes):
+        with pytest.raises(ValidationError):
+            model(title="Kindred", year=1979, isbn=arabic_indic)
+
+
 def test_lax_converts_and_strict_refuses() -> None:
     client = TestClient(strict_lax.app)
     sent = {"quantity": "3", "gift": "yes"}

@@ -12,7 +12,7 @@ class BookCreate(BaseModel):
 
     # TODO 1: bound every field with `Field(...)` (or an `Annotated` type):
     #         title 1..200 characters, author 1..100 characters, year 1450..2100 (inclusive),
-    #         isbn, when given, exactly 13 digits (`pattern=r"^\d{13}$"`).
+    #         isbn, when given, exactly 13 digits (`pattern=r"^[0-9]{13}$"`).
     # TODO 2: make this model strict, so that `"year": "1999"` (a string) is refused with a 422
     #         instead of being quietly turned into an integer: `model_config = ConfigDict(...)`.
     title: str

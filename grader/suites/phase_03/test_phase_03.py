@@ -134,6 +134,12 @@ def _leak_in(response: Any, body: Any, passwords: list[str], hashes: list[str]) 
     text = f"{response.text}\n{headers}"
     for password in passwords:
         if password in text:
+            if response.status_code == 422:
+                # The usual cause: a model-level validator, whose error repeats the whole body.
+                return (
+                    f"the password {password!r} the check sent, in a 422 (a `model_validator`'s "
+                    "error repeats the whole body: check single fields with `field_validator`)"
+                )
             return f"the password {password!r} the check sent"
     # The hashes the learner's own hash_password made during the check, in any format, whole
     # or in part (the salt or the digest on its own).

@@ -16,7 +16,7 @@ class BookCreate(BaseModel):
     author: str = Field(min_length=1, max_length=100)
     year: int = Field(ge=1450, le=2100, description="Year of publication.")
     isbn: str | None = Field(
-        default=None, pattern=r"^\d{13}$", description="ISBN-13: thirteen digits, no hyphens."
+        default=None, pattern=r"^[0-9]{13}$", description="ISBN-13: thirteen digits, no hyphens."
     )
 
 

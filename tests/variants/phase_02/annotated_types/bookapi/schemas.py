@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
 Title = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=200)]
 AuthorName = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=100)]
 Year = Annotated[int, Strict(), Field(gt=1449, lt=2101)]
-Isbn13 = Annotated[str, Strict(), StringConstraints(pattern=r"^\d{13}$")]
+Isbn13 = Annotated[str, Strict(), StringConstraints(pattern=r"^[0-9]{13}$")]
 
 
 class BookCreate(BaseModel):
