@@ -122,29 +122,47 @@ def _test_name(nodeid: str) -> str:
     return nodeid.rsplit("::", 1)[-1].split("[", 1)[0]
 
 
+def _result(
+    course: Course,
+    phase: Phase,
+    check: Check,
+    outcome: Outcome,
+    *,
+    seen: str = "",
+    expected: str | None = None,
+    seconds: float = 0.0,
+) -> CheckResult:
+    """One check's result, with the catalogue's name, hint and link filled in."""
+    failed = outcome is not Outcome.PASSED
+    return CheckResult(
+        id=check.id,
+        name=check.name,
+        outcome=outcome,
+        expected=(expected or check.name) if failed else "",
+        seen=seen,
+        hint=check.hint,
+        docs_url=docs_url(course, phase, check),
+        seconds=seconds,
+    )
+
+
 def _result_from_report(
     course: Course, phase: Phase, check: Check, item: dict[str, Any] | None
 ) -> CheckResult:
-    common = {"id": check.id, "name": check.name, "hint": check.hint}
-    url = docs_url(course, phase, check)
     if item is None:
-        return CheckResult(
-            **common,
-            outcome=Outcome.NOT_RUN,
-            docs_url=url,
-            expected=check.name,
-            seen="the hidden suite has no test for this check",
-        )
+        missing = "the hidden suite has no test for this check"
+        return _result(course, phase, check, Outcome.NOT_RUN, seen=missing)
     seconds = sum(item.get(stage, {}).get("duration", 0.0) for stage in ("setup", "call"))
     if item["outcome"] == "passed":
-        return CheckResult(**common, outcome=Outcome.PASSED, docs_url=url, seconds=seconds)
+        return _result(course, phase, check, Outcome.PASSED, seconds=seconds)
     meta = item.get("metadata", {})
-    return CheckResult(
-        **common,
-        outcome=Outcome.TIMED_OUT if meta.get("timed_out") else Outcome.FAILED,
-        expected=meta.get("expected", check.name),
+    return _result(
+        course,
+        phase,
+        check,
+        Outcome.TIMED_OUT if meta.get("timed_out") else Outcome.FAILED,
+        expected=meta.get("expected"),
         seen=meta.get("seen", "the check failed without saying why"),
-        docs_url=url,
         seconds=seconds,
     )
 
@@ -156,7 +174,7 @@ def grade(course: Course, phase: Phase, target: Path, timeout: float | None = No
     hung: dict[str, CheckResult] = {}
     skip: set[str] = set()
     notice = ""
-    outcome = _run_once(phase, target, limit, skip=set())
+    outcome = _run_once(phase, target, limit, skip)
     # A check that could not be stopped ends its process: note it, and run the rest again
     # without it, so that one stuck route does not hide what every other check would say.
     while outcome.hung is not None:
@@ -164,14 +182,12 @@ def grade(course: Course, phase: Phase, target: Path, timeout: float | None = No
         check = next((c for c in phase.checks if c.test_name == name), None)
         if check is None or check.id in hung:
             break
-        hung[check.id] = CheckResult(
-            id=check.id,
-            name=check.name,
-            outcome=Outcome.TIMED_OUT,
-            expected=check.name,
+        hung[check.id] = _result(
+            course,
+            phase,
+            check,
+            Outcome.TIMED_OUT,
             seen=f"still running after {limit:g} s, and it could not be stopped",
-            hint=check.hint,
-            docs_url=docs_url(course, phase, check),
             seconds=limit,
         )
         skip.add(outcome.hung["nodeid"])
@@ -190,17 +206,8 @@ def grade(course: Course, phase: Phase, target: Path, timeout: float | None = No
         if check.id in hung:
             checks.append(hung[check.id])
         elif outcome.report is None:
-            checks.append(
-                CheckResult(
-                    id=check.id,
-                    name=check.name,
-                    outcome=Outcome.NOT_RUN,
-                    expected=check.name,
-                    seen="the grading process ended before this check could run",
-                    hint=check.hint,
-                    docs_url=docs_url(course, phase, check),
-                )
-            )
+            seen = "the grading process ended before this check could run"
+            checks.append(_result(course, phase, check, Outcome.NOT_RUN, seen=seen))
         else:
             checks.append(_result_from_report(course, phase, check, items.get(check.test_name)))
     return PhaseResult(

@@ -37,17 +37,21 @@ def solution_of(phase: Phase) -> Path:
     return ROOT / phase.solution
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site, built once per test run with `mkdocs build --strict`."""
-    out = tmp_path_factory.mktemp("site")
+def build_site(out: Path, **env: str) -> Path:
+    """`mkdocs build --strict` into `out`, with extra environment variables; fails loudly."""
     build = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
         cwd=ROOT,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **env},
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert build.returncode == 0, build.stderr
     return out
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site, built once per test run with `mkdocs build --strict`."""
+    return build_site(tmp_path_factory.mktemp("site"))

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import COURSE, ROOT, phase_params
+from conftest import COURSE, build_site, phase_params
 
 from grader.catalogue import Phase
 
@@ -103,15 +100,7 @@ def test_notebooks_are_published_with_the_site(site: Path) -> None:
 
 
 def test_offline_build_works_from_disk_without_foreign_scripts(tmp_path: Path) -> None:
-    build = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path)],
-        cwd=ROOT,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "COURSE_OFFLINE": "true"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert build.returncode == 0, build.stderr
+    build_site(tmp_path, COURSE_OFFLINE="true")
     index = parse_page(tmp_path / "index.html")
     assert not [url for url in index.loaded if is_foreign(url)]
     assert (tmp_path / "search" / "search_index.js").is_file()
