@@ -25,6 +25,9 @@ class Check:
     name: str
     hint: str
     anchor: str
+    # Further hints, each a little more concrete than the last (never the solution's code):
+    # `grade hint` reveals them one call at a time, after the failure's own hint.
+    steps: tuple[str, ...] = ()
 
     @property
     def test_name(self) -> str:
@@ -46,8 +49,8 @@ class Phase:
 
     @property
     def key(self) -> str:
-        """The phase's name on the command line and in progress files: `phase-01`."""
-        return f"phase-{self.number:02d}"
+        """The phase's name wherever a command is shown, and in progress files: `phase-3`."""
+        return f"phase-{self.number}"
 
     @property
     def suite(self) -> str:
@@ -74,6 +77,8 @@ class Course:
     site_url: str
     check_timeout: float
     phases: tuple[Phase, ...]
+    # Limits on the process that runs the checks; None keeps the grader's defaults.
+    memory_mib: int | None = None
 
     def find(self, spec: str) -> Phase | None:
         """Look a phase up by `phase-1`, `phase-01`, `1` or its slug."""
@@ -102,6 +107,7 @@ def _check(table: dict[str, Any], where: str) -> Check:
         name=_require(table, "name", str, where),
         hint=_require(table, "hint", str, where),
         anchor=_require(table, "anchor", str, where),
+        steps=tuple(_require(table, "steps", list, where)) if "steps" in table else (),
     )
 
 
@@ -153,6 +159,9 @@ def load_course(root: Path) -> Course:
         site_url=_require(course, "site_url", str, "[course]"),
         check_timeout=float(_require(course, "check_timeout", float, "[course]")),
         phases=phases,
+        memory_mib=_require(course, "memory_mib", int, "[course]")
+        if "memory_mib" in course
+        else None,
     )
 
 
@@ -162,3 +171,9 @@ def find_course_root(start: Path) -> Path | None:
         if (folder / CATALOGUE_FILE).is_file():
             return folder
     return None
+
+
+def installed_course_root() -> Path | None:
+    """The course folder the grader was installed from (`pip install -e .`), if it has one."""
+    folder = Path(__file__).resolve().parent.parent
+    return folder if (folder / CATALOGUE_FILE).is_file() else None

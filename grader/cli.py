@@ -1,153 +1,200 @@
-"""The `grade` command.
+"""The `grade` command suite (Typer). Each command imports what it needs when it runs, so that
+`grade phase-1` starts as fast as a bare pytest run allows.
 
-    grade                     progress over every phase
-    grade phase-1             grade exercises/phase-01/
-    grade 1 --solution        grade the reference solution
-    grade 1 --path DIR        grade any folder shaped like the exercise
-    grade 1 --batch DIR       grade every submission folder inside DIR (a class)
-    grade 1 --json            the same results, as JSON
-    grade 1 --gradescope      the same results, as Gradescope's results.json
+    grade                      your progress, and what to do next
+    grade phase-1              grade exercises/phase-01/   (also: grade 1)
+    grade watch phase-1        re-grade on every save
+    grade hint phase-1         the next hint for the first failing check
+    grade all                  grade every ready phase
+    grade doctor               can this machine take the course?
+    grade reset phase-1        back to the untouched stub (your files are kept in a backup)
+    grade solution phase-1     the reference solution, once the phase passes
 
-Exit status: 0 every check passed, 1 a check failed, 2 nothing could be graded.
+Exit status: 0 all passed (or done), 1 a check failed, 2 nothing could be graded or done.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
-import sys
 from pathlib import Path
+from typing import Annotated, Any
 
-from grader import progress, runner
-from grader.catalogue import (
-    CATALOGUE_FILE,
-    PACKAGE,
-    CatalogueError,
-    Course,
-    Phase,
-    find_course_root,
-    load_course,
+import typer
+from typer.core import TyperGroup
+
+from grader.errors import EXIT_UNUSABLE, UsageProblem
+
+GRADE_ONE = "phase"
+
+
+class _Commands(TyperGroup):
+    """`grade phase-3` is short for `grade phase phase-3`: a first word that names no command
+    is the phase to grade."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and not args[0].startswith("-") and args[0] not in self.commands:
+            args = [GRADE_ONE, *args]
+        return super().resolve_command(ctx, args)
+
+
+app = typer.Typer(
+    cls=_Commands,
+    name="grade",
+    help="Grade your Book API against each phase's hidden checks, and see your progress.\n\n"
+    "Run `grade phase-1` (or `grade 1`) to grade a phase; `grade` alone shows your progress.",
+    epilog="Exit status: 0 every check passed, 1 a check failed, 2 nothing could be graded.",
+    add_completion=False,
+    no_args_is_help=False,
+    rich_markup_mode="markdown",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
 )
-from grader.render import as_json, batch_table, gradescope, progress_table, terminal
-from grader.render.style import Style
 
-EXIT_PASSED, EXIT_FAILED, EXIT_UNUSABLE = 0, 1, 2
-
-
-class UsageProblem(Exception):
-    """Something about the request means nothing can be graded; the message says what."""
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="grade",
-        description="Run a phase's hidden checks against your Book API.",
-        epilog="Exit status: 0 all checks passed, 1 a check failed, 2 nothing could be graded.",
-    )
-    parser.add_argument("phase", nargs="?", help="phase-1, phase-01, 1 or the phase's slug")
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--solution", action="store_true", help="grade the reference solution")
-    where.add_argument("--path", type=Path, metavar="DIR", help="grade this folder instead")
-    where.add_argument(
-        "--batch", type=Path, metavar="DIR", help="grade each submission folder inside DIR"
-    )
-    output = parser.add_mutually_exclusive_group()
-    output.add_argument("--json", action="store_true", help="print the results as JSON")
-    output.add_argument(
-        "--gradescope", action="store_true", help="print the results as Gradescope's results.json"
-    )
-    parser.add_argument("--timeout", type=float, metavar="S", help="seconds per check")
-    return parser
+PhaseArg = Annotated[str, typer.Argument(metavar="PHASE", help="phase-3, 3 or the phase's slug")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print the result as JSON")]
+SolutionOpt = Annotated[bool, typer.Option("--solution", help="use the reference solution")]
+PathOpt = Annotated[
+    Path | None, typer.Option("--path", metavar="DIR", help="use this folder instead")
+]
+TimeoutOpt = Annotated[
+    float | None, typer.Option("--timeout", metavar="S", help="seconds per check")
+]
+VerboseOpt = Annotated[
+    bool, typer.Option("--verbose", "-v", help="also show pytest's own report of each failure")
+]
 
 
-def _course() -> Course:
-    override = os.environ.get("COURSE_ROOT")
-    root = Path(override) if override else find_course_root(Path.cwd())
-    if root is None:
-        raise UsageProblem(
-            f"No course folder here: run `grade` inside your copy of the course "
-            f"(the folder with {CATALOGUE_FILE}), or set COURSE_ROOT."
-        )
+def _run(command: str, **kwargs: Any) -> None:
+    """Run `grader.commands.<command>.run(**kwargs)` and exit with its status."""
+    import importlib
+    import sys
+
     try:
-        return load_course(root.resolve())
-    except CatalogueError as error:
-        raise UsageProblem(f"The phase catalogue is broken: {error}") from error
-
-
-def _phase(course: Course, args: argparse.Namespace) -> Phase:
-    phase = course.find(args.phase)
-    if phase is None:
-        known = ", ".join(p.key for p in course.ready_phases)
-        raise UsageProblem(f"There is no phase '{args.phase}'. Phases you can grade: {known}.")
-    if not phase.ready or phase.exercise is None or phase.solution is None:
-        raise UsageProblem(f"Phase {phase.number} ({phase.title}) is not written yet.")
-    if args.timeout is not None and args.timeout <= 0:
-        raise UsageProblem("--timeout takes a positive number of seconds.")
-    return phase
-
-
-def _grade_batch(course: Course, phase: Phase, args: argparse.Namespace) -> int:
-    """Grade every folder inside --batch that holds a `bookapi/` package, in name order."""
-    folder = args.batch.resolve()
-    if not folder.is_dir():
-        raise UsageProblem(f"There is no folder {folder} to grade.")
-    if args.gradescope:
-        raise UsageProblem("--gradescope grades one submission: use --path.")
-    submissions = sorted(p for p in folder.iterdir() if (p / PACKAGE).is_dir())
-    if not submissions:
-        raise UsageProblem(f"No submissions in {folder}: none of its folders holds `{PACKAGE}/`.")
-    results = {}
-    for submission in submissions:
-        results[submission.name] = runner.grade(course, phase, submission, timeout=args.timeout)
-        if not args.json:
-            print(f"graded {submission.name}", file=sys.stderr)
-    if args.json:
-        print(batch_table.render_json(results))
-    else:
-        print(batch_table.render(results, Style.for_stream(sys.stdout)))
-    return EXIT_PASSED if all(r.all_passed for r in results.values()) else EXIT_FAILED
-
-
-def _grade(course: Course, args: argparse.Namespace) -> int:
-    phase = _phase(course, args)
-    if args.batch is not None:
-        return _grade_batch(course, phase, args)
-    if args.path is not None:
-        target = args.path.resolve()
-    else:
-        target = course.root / (phase.solution if args.solution else phase.exercise)
-    if not target.is_dir():
-        raise UsageProblem(f"There is no folder {target} to grade.")
-    result = runner.grade(course, phase, target, timeout=args.timeout)
-    if args.json:
-        print(as_json.render(result))
-    elif args.gradescope:
-        print(gradescope.render(result))
-    else:
-        print(terminal.render(result, Style.for_stream(sys.stdout)))
-    # Only the learner's own exercise folder counts as progress.
-    if not args.solution and args.path is None:
-        try:
-            progress.record(course.root, result)
-        except OSError as error:
-            print(f"(Progress not saved: {error.strerror}.)", file=sys.stderr)
-    return EXIT_PASSED if result.all_passed else EXIT_FAILED
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    try:
-        course = _course()
-        if args.phase is None:
-            if args.solution or args.path or args.batch or args.json or args.gradescope:
-                raise UsageProblem("Name a phase to grade, for example `grade phase-1`.")
-            table = progress_table.render(course, progress.load(course.root), Style.for_stream())
-            print(table)
-            return EXIT_PASSED
-        return _grade(course, args)
+        module = importlib.import_module(f"grader.commands.{command}")
+        code = module.run(**kwargs)
     except UsageProblem as problem:
         print(f"grade: {problem}", file=sys.stderr)
-        return EXIT_UNUSABLE
+        code = EXIT_UNUSABLE
     except KeyboardInterrupt:
         print("\ngrade: stopped; your saved progress is unchanged.", file=sys.stderr)
-        return 130
+        code = 130
+    raise typer.Exit(code)
+
+
+@app.callback(invoke_without_command=True)
+def progress(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """Your progress over every phase, and what to do next."""
+    if ctx.invoked_subcommand is None:
+        _run("progress", as_json=json)
+
+
+@app.command(
+    GRADE_ONE,
+    hidden=True,
+    epilog="Examples: `grade phase-3` · `grade 3 --solution` · `grade 3 --path ~/submissions/ada`"
+    " · `grade 3 --json` · `grade 3 --batch ~/class`",
+)
+def grade_phase(
+    phase: PhaseArg,
+    solution: SolutionOpt = False,
+    path: PathOpt = None,
+    batch: Annotated[
+        Path | None,
+        typer.Option("--batch", metavar="DIR", help="grade every submission folder inside DIR"),
+    ] = None,
+    json: JsonOpt = False,
+    gradescope: Annotated[
+        bool, typer.Option("--gradescope", help="print Gradescope's results.json")
+    ] = False,
+    timeout: TimeoutOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Grade one phase: your exercise, the solution, or any folder."""
+    _run(
+        "grade_phase",
+        spec=phase,
+        solution=solution,
+        path=path,
+        batch=batch,
+        as_json=json,
+        gradescope=gradescope,
+        timeout=timeout,
+        verbose=verbose,
+    )
+
+
+@app.command(
+    epilog="Examples: `grade watch phase-3` · `grade watch 3 --poll` (when saves go unnoticed)"
+)
+def watch(
+    phase: PhaseArg,
+    solution: SolutionOpt = False,
+    path: PathOpt = None,
+    poll: Annotated[
+        bool, typer.Option("--poll", help="check for changes by polling (network drives, WSL)")
+    ] = False,
+    timeout: TimeoutOpt = None,
+) -> None:
+    """Re-grade a phase every time you save a file in its folder (Ctrl-C to stop)."""
+    _run("watch", spec=phase, solution=solution, path=path, poll=poll, timeout=timeout)
+
+
+@app.command(epilog="Examples: `grade hint phase-3` · `grade hint 3 no_password_in_responses`")
+def hint(
+    phase: PhaseArg,
+    check: Annotated[
+        str | None, typer.Argument(help="a check's id or number (default: the first failing)")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """The next hint for a failing check: each call reveals one more step."""
+    _run("hint", spec=phase, check=check, as_json=json)
+
+
+@app.command("all", epilog="Examples: `grade all` · `grade all --solution --json`")
+def grade_all(
+    solution: SolutionOpt = False,
+    json: JsonOpt = False,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", help="phases graded at once (default: cores)")
+    ] = None,
+    timeout: TimeoutOpt = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Grade every phase that is ready; exit 0 only if all of them pass."""
+    _run("grade_all", solution=solution, as_json=json, jobs=jobs, timeout=timeout, verbose=verbose)
+
+
+@app.command(epilog="Examples: `grade doctor` · `grade doctor --json`")
+def doctor(json: JsonOpt = False) -> None:
+    """Check that this machine can take the course, with the fix for anything that is off."""
+    _run("doctor", as_json=json)
+
+
+@app.command(epilog="Examples: `grade reset phase-3` · `grade reset 3 --yes`")
+def reset(
+    phase: PhaseArg,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")] = False,
+) -> None:
+    """Put the untouched stub back, after saving your files to a backup folder."""
+    _run("reset", spec=phase, yes=yes)
+
+
+@app.command(
+    epilog="Examples: `grade solution phase-3` · `grade solution 3 --copy` · "
+    "`grade solution 3 --force`"
+)
+def solution(
+    phase: PhaseArg,
+    copy: Annotated[
+        bool, typer.Option("--copy", help="copy it beside your exercise instead of printing it")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="show it even though the phase does not pass yet")
+    ] = False,
+) -> None:
+    """The reference solution of a phase you have finished."""
+    _run("solution", spec=phase, copy=copy, force=force)
+
+
+def main() -> None:
+    app(prog_name="grade")

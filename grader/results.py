@@ -15,15 +15,35 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True)
+class CauseResult:
+    """One reason that failed several checks at once (the app does not import, say).
+
+    Reported once, above the checks; each check it failed says "blocked by the above".
+    """
+
+    id: str
+    expected: str
+    seen: str
+    hint: str
+    docs_url: str
+    checks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class CheckResult:
     id: str
     name: str
     outcome: Outcome
     expected: str = ""
     seen: str = ""
+    # The hint and link of the step that failed (the catalogue's when the check gave none).
     hint: str = ""
     docs_url: str = ""
     seconds: float = 0.0
+    # The id of the CauseResult that failed this check, or "" when it failed for its own reason.
+    blocked_by: str = ""
+    # pytest's own report of the failure (`--verbose` only).
+    output: str = ""
 
     @property
     def passed(self) -> bool:
@@ -38,9 +58,10 @@ class PhaseResult:
     target: str
     checks: tuple[CheckResult, ...]
     seconds: float
-    # Something a learner should read before the list of checks (the code could not be
-    # imported, the grading process ended early...), or "" when there is nothing to add.
+    # Something a learner should read before the list of checks (the grading process ended
+    # early...), or "" when there is nothing to add.
     notice: str = ""
+    causes: tuple[CauseResult, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -54,6 +75,15 @@ class PhaseResult:
     @property
     def all_passed(self) -> bool:
         return self.total > 0 and self.passed == self.total
+
+    def cause(self, cause_id: str) -> CauseResult | None:
+        return next((cause for cause in self.causes if cause.id == cause_id), None)
+
+    def first_link(self) -> str:
+        """The section the learner is sent to first: the first cause's, or the first failure's."""
+        if self.causes:
+            return self.causes[0].docs_url
+        return next((check.docs_url for check in self.checks if not check.passed), "")
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

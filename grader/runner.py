@@ -1,45 +1,106 @@
-"""Run a phase's hidden suite in a separate pytest process and read its JSON report."""
+"""Run a phase's hidden suite in a separate pytest process and turn its events into results.
+
+The checks run against a temporary copy of the graded folder, in a process with limits and a
+process group of its own (see `sandbox`). The process writes an event per check as it goes; if
+it dies (a check that could not be stopped, `os._exit()`, a crash), the checks it finished keep
+their results, the one it was running is reported, and the rest run again in a new process.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
+import re
+import signal
 import sys
 import tempfile
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from grader import causes
 from grader.catalogue import Check, Course, Phase
-from grader.limits import DEPRECATION_WARNINGS, GRACE_SECONDS, HUNG_EXIT
-from grader.results import CheckResult, Outcome, PhaseResult
+from grader.causes import Cause
+from grader.limits import (
+    DEPRECATION_WARNINGS,
+    FILE_MIB,
+    GRACE_SECONDS,
+    HUNG_EXIT,
+    LEARNER_EXIT_CPU,
+    MEMORY_MIB,
+    OPEN_FILES,
+)
+from grader.results import CauseResult, CheckResult, Outcome, PhaseResult
+from grader.sandbox import Cancelled, SubmissionProblem, copy_submission, running, wait
 
 SUITES = Path(__file__).parent / "suites"
 # How much of the pytest process' own output is kept to explain a run that went wrong.
 OUTPUT_TAIL = 4000
 # Seconds for pytest to start and finish, on top of the checks' own limits.
 STARTUP_ALLOWANCE = 30.0
+# Seconds past a check's limit and grace after which the grader itself ends its process.
+_PARENT_MARGIN = 1.0
+# pytest plugins the hidden suites never use: not loading them makes every run start faster.
+_UNUSED_PLUGINS = (
+    "cacheprovider",
+    "doctest",
+    "junitxml",
+    "pastebin",
+    "stepwise",
+    "setuponly",
+    "setupplan",
+    "faulthandler",
+    "legacypath",
+)
+
+__all__ = ["Cancelled", "grade"]
 
 
 @dataclass(frozen=True)
+class Options:
+    """How one grading run behaves."""
+
+    timeout: float
+    verbose: bool = False
+    memory_mib: int = MEMORY_MIB
+    file_mib: int = FILE_MIB
+    open_files: int = OPEN_FILES
+
+
+@dataclass
 class RunOutcome:
     """What one pytest process left behind."""
 
-    report: dict[str, Any] | None
-    hung: dict[str, Any] | None
-    returncode: int | None
-    output_tail: str
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    started: list[str] = field(default_factory=list)
+    ended: dict[str, Any] | None = None
+    hung: dict[str, Any] | None = None
+    collect_error: str = ""
+    returncode: int | None = None
+    fatal: str = ""
+    output_tail: str = ""
+
+    @property
+    def running(self) -> str | None:
+        """The check that was running when the process ended, if one was."""
+        unfinished = [nodeid for nodeid in self.started if nodeid not in self.results]
+        return unfinished[-1] if unfinished else None
 
 
-def docs_url(course: Course, phase: Phase, check: Check) -> str:
+def docs_url(course: Course, phase: Phase, anchor: str | None) -> str:
+    """The link for `anchor`: a heading id on `phase`'s page, or `phase-N#id` on another's."""
     base = os.environ.get("COURSE_SITE_URL", course.site_url).rstrip("/") + "/"
-    return f"{base}{phase.page_url}#{check.anchor}"
+    page = phase
+    if anchor and "#" in anchor:
+        other, anchor = anchor.split("#", 1)
+        page = course.find(other) or phase
+    return f"{base}{page.page_url}" + (f"#{anchor}" if anchor else "")
 
 
 def _pytest_command(
-    phase: Phase, target: Path, timeout: float, report: Path, crash: Path, skip: set[str]
+    phase: Phase, target: Path, scratch: Path, options: Options, cpu: int, skip: list[str]
 ) -> list[str]:
     command = [
         sys.executable,
@@ -52,164 +113,337 @@ def _pytest_command(
         str(SUITES),
         "-p",
         "grader.pytest_plugin",
-        "-p",
-        "pytest_jsonreport.plugin",
-        "-p",
-        "no:cacheprovider",
+        *(flag for name in _UNUSED_PLUGINS for flag in ("-p", f"no:{name}")),
         "-q",
-        "--tb=line",
+        "--tb=short",
+        "--assert=plain",
         "--no-header",
         *(flag for name in DEPRECATION_WARNINGS for flag in ("-W", f"error::{name}")),
         "--grade-target",
         str(target),
         "--grade-timeout",
-        str(timeout),
-        "--grade-crash-file",
-        str(crash),
-        "--json-report",
-        "--json-report-file",
-        str(report),
-        "--json-report-omit",
-        "streams",
-        "log",
-        "keywords",
-        "warnings",
+        str(options.timeout),
+        "--grade-events",
+        str(scratch / "events.jsonl"),
+        "--grade-fatal",
+        str(scratch / "fatal.txt"),
+        "--grade-memory-mib",
+        str(options.memory_mib),
+        "--grade-cpu-seconds",
+        str(cpu),
+        "--grade-file-mib",
+        str(options.file_mib),
+        "--grade-open-files",
+        str(options.open_files),
     ]
-    for nodeid in sorted(skip):
+    if options.verbose:
+        command.append("--grade-verbose")
+    for nodeid in skip:
         command += ["--deselect", nodeid]
     return command
 
 
-def _run_once(phase: Phase, target: Path, timeout: float, skip: set[str]) -> RunOutcome:
-    with tempfile.TemporaryDirectory(prefix="grade-") as scratch:
-        report = Path(scratch) / "report.json"
-        crash = Path(scratch) / "hung.json"
-        output = Path(scratch) / "output.txt"
-        env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTHONDONTWRITEBYTECODE": "1"}
-        limit = len(phase.checks) * (timeout + GRACE_SECONDS) + STARTUP_ALLOWANCE
-        with output.open("wb") as sink:
-            process = subprocess.Popen(
-                _pytest_command(phase, target, timeout, report, crash, skip),
-                stdin=subprocess.DEVNULL,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-                cwd=scratch,
-                env=env,
-                start_new_session=True,
-            )
+class _Events:
+    """Reads the events file as the checks' process writes it."""
+
+    def __init__(self, path: Path, outcome: RunOutcome) -> None:
+        self.path = path
+        self.outcome = outcome
+        self.offset = 0
+        self.partial = b""
+        # When the running check started (monotonic), and whether it is importing right now.
+        self.since = time.monotonic()
+        self.importing = False
+
+    def read(self) -> None:
+        try:
+            with self.path.open("rb") as stream:
+                stream.seek(self.offset)
+                data = stream.read()
+        except OSError:
+            return
+        self.offset += len(data)
+        *lines, self.partial = (self.partial + data).split(b"\n")
+        for line in lines:
             try:
-                returncode: int | None = process.wait(timeout=limit)
-            except subprocess.TimeoutExpired:
-                returncode = None
-            finally:
-                # On a time-out, and on Ctrl-C too: the run lives in a session of its own,
-                # so the terminal's interrupt does not reach it.
-                if process.poll() is None:
-                    process.kill()
-                    process.wait()
+                event = json.loads(line)
+            except ValueError:
+                continue
+            self._take(event)
+
+    def _take(self, event: dict[str, Any]) -> None:
+        outcome = self.outcome
+        kind = event.get("event")
+        if kind == "start":
+            outcome.started.append(event["nodeid"])
+            self.since = time.monotonic()
+            self.importing = False
+        elif kind == "import":
+            self.importing = bool(event.get("active"))
+        elif kind == "result":
+            outcome.results[event["nodeid"]] = event
+        elif kind == "exit":
+            outcome.ended = event
+        elif kind == "hung":
+            outcome.hung = event
+        elif kind == "collect-error":
+            outcome.collect_error = event.get("text", "")
+
+    def overdue(self, limit: float) -> bool:
+        """Whether the running check has gone past `limit` seconds (its process ignored its own
+        watchdog: a thread that never lets go of the interpreter, say)."""
+        self.read()
+        running = self.outcome.running
+        if running is None or time.monotonic() - self.since < limit:
+            return False
+        self.outcome.hung = {"nodeid": running, "seconds": limit, "importing": self.importing}
+        return True
+
+
+def _run_once(
+    phase: Phase,
+    target: Path,
+    options: Options,
+    checks: list[Check],
+    cancel: threading.Event | None,
+) -> RunOutcome:
+    wanted = {check.test_name for check in checks}
+    skip = [
+        f"{phase.suite}/test_{phase.suite}.py::{check.test_name}"
+        for check in phase.checks
+        if check.test_name not in wanted
+    ]
+    wall = len(checks) * (options.timeout + GRACE_SECONDS) + STARTUP_ALLOWANCE
+    with tempfile.TemporaryDirectory(prefix="grade-run-") as folder:
+        scratch = Path(folder)
+        (scratch / "work").mkdir()
+        env = {
+            **os.environ,
+            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+            # Fewer malloc arenas: threads then fit in the memory limit.
+            "MALLOC_ARENA_MAX": "2",
+        }
+        output = scratch / "output.txt"
+        command = _pytest_command(phase, target, scratch, options, int(wall) + 5, skip)
+        outcome = RunOutcome()
+        events = _Events(scratch / "events.jsonl", outcome)
+        limit = options.timeout + GRACE_SECONDS + _PARENT_MARGIN
+        with running(command, scratch / "work", env, output) as (process, _run_id):
+            outcome.returncode = wait(process, wall, cancel, lambda: events.overdue(limit))
+        events.read()
+        fatal = scratch / "fatal.txt"
+        outcome.fatal = fatal.read_text(errors="replace") if fatal.exists() else ""
         with output.open("rb") as sink:
             sink.seek(max(0, output.stat().st_size - OUTPUT_TAIL))
-            tail = sink.read().decode("utf-8", "replace")
-        return RunOutcome(
-            report=json.loads(report.read_text()) if report.exists() else None,
-            hung=json.loads(crash.read_text()) if crash.exists() else None,
-            returncode=returncode,
-            output_tail=tail,
-        )
+            outcome.output_tail = sink.read().decode("utf-8", "replace")
+        return outcome
 
 
-def _test_name(nodeid: str) -> str:
+def _name(nodeid: str) -> str:
     return nodeid.rsplit("::", 1)[-1].split("[", 1)[0]
 
 
-def _result(
+def _where_in_dump(dump: str, target: Path) -> str:
+    """` (bookapi/x.py, line 3)` from a faulthandler dump: the innermost frame in `target`."""
+    for match in re.finditer(r'File "([^"]+)", line (\d+)', dump):
+        path = Path(match.group(1))
+        if path.is_relative_to(target):
+            return f" ({path.relative_to(target)}, line {match.group(2)})"
+    return ""
+
+
+def _how_it_ended(outcome: RunOutcome, copy: Path) -> tuple[str, bool]:
+    """What ended the process, in words, and whether it happened while importing learner code."""
+    if outcome.ended is not None and outcome.ended.get("reason") == "os._exit":
+        where = outcome.ended.get("where", "")
+        status = outcome.ended.get("status")
+        return f"your code called `os._exit({status})`{where}", bool(outcome.ended.get("importing"))
+    importing = "importlib._bootstrap" in outcome.fatal
+    where = _where_in_dump(outcome.fatal, copy)
+    code = outcome.returncode
+    if code == LEARNER_EXIT_CPU or code == -signal.SIGXCPU:
+        return "your code used up the CPU time allowed for grading", importing
+    if code is not None and code < 0:
+        name = signal.Signals(-code).name if -code in signal.Signals.__members__.values() else ""
+        what = {
+            "SIGSEGV": "crashed (a segmentation fault: often unbounded recursion)",
+            "SIGABRT": "aborted",
+            "SIGKILL": "was killed from outside (out of memory?)",
+        }.get(name, f"was ended by the signal {name or -code}")
+        return f"the process {what}{where}", importing
+    return f"the process ended with exit status {code}{where}", importing
+
+
+def _block_all(
+    tally: _Tally, checks: list[Check], failure: dict[str, Any], cause: Cause, expected: str
+) -> None:
+    shared = {**cause.as_dict(), "expected": expected, "seen": failure["seen"]}
+    for check in checks:
+        tally.results[check.test_name] = {**failure, "cause": shared}
+
+
+@dataclass
+class _Tally:
+    """Results gathered over one or more pytest processes."""
+
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notice: str = ""
+
+
+def _collect(
     course: Course,
     phase: Phase,
-    check: Check,
-    outcome: Outcome,
-    *,
-    seen: str = "",
-    expected: str | None = None,
-    seconds: float = 0.0,
+    copy: Path,
+    options: Options,
+    cancel: threading.Event | None,
+) -> _Tally:
+    tally = _Tally()
+    remaining = list(phase.checks)
+    for _attempt in range(len(phase.checks) + 1):
+        if not remaining:
+            break
+        outcome = _run_once(phase, copy, options, remaining, cancel)
+        for nodeid, event in outcome.results.items():
+            tally.results[_name(nodeid)] = event
+        remaining = [c for c in remaining if c.test_name not in tally.results]
+        if not remaining:
+            break
+        if outcome.collect_error:
+            tally.notice = "The hidden suite could not be loaded: " + outcome.collect_error
+            break
+        lost = outcome.running
+        if lost is None:
+            if outcome.returncode not in (0, 1):
+                tally.notice = _explain_lost_run(outcome)
+            break
+        if outcome.hung is not None:
+            seconds = options.timeout
+            where = outcome.hung.get("where", "")
+            failure = {
+                "outcome": "timed out",
+                "seen": f"still running after {seconds:g} s, and it could not be stopped{where}",
+            }
+            if outcome.hung.get("importing"):
+                # Every later import would hang the same way: one cause for all the rest.
+                _block_all(
+                    tally,
+                    remaining,
+                    failure,
+                    causes.IMPORT_HANGS,
+                    "importing the app to finish at once",
+                )
+                break
+            tally.results[_name(lost)] = failure
+        elif outcome.returncode is None:
+            tally.results[_name(lost)] = {
+                "outcome": "timed out",
+                "seen": "the grading process ran past its overall time limit and was stopped",
+            }
+        else:
+            what, importing = _how_it_ended(outcome, copy)
+            failure = {
+                "outcome": "failed",
+                "expected": "the code to leave the grading process running",
+                "seen": what,
+                "hint": causes.PROCESS_ENDED.hint,
+            }
+            if importing:
+                # Every later import would end the process the same way: one cause for all.
+                _block_all(
+                    tally,
+                    remaining,
+                    failure,
+                    causes.PROCESS_ENDED,
+                    "importing the app to leave the process running",
+                )
+                break
+            tally.results[_name(lost)] = failure
+        remaining = [c for c in remaining if c.test_name not in tally.results]
+    return tally
+
+
+def _check_result(
+    course: Course, phase: Phase, check: Check, event: dict[str, Any] | None
 ) -> CheckResult:
-    """One check's result, with the catalogue's name, hint and link filled in."""
-    failed = outcome is not Outcome.PASSED
-    return CheckResult(
+    base = CheckResult(
         id=check.id,
         name=check.name,
-        outcome=outcome,
-        expected=(expected or check.name) if failed else "",
-        seen=seen,
+        outcome=Outcome.NOT_RUN,
         hint=check.hint,
-        docs_url=docs_url(course, phase, check),
+        docs_url=docs_url(course, phase, check.anchor),
+    )
+    if event is None:
+        return replace(base, expected=check.name, seen="this check did not run")
+    seconds = float(event.get("seconds", 0.0))
+    outcome = Outcome(event.get("outcome", "failed"))
+    if outcome is Outcome.PASSED:
+        return replace(base, outcome=outcome, seconds=seconds, hint="", docs_url=base.docs_url)
+    anchor = event.get("anchor")
+    return replace(
+        base,
+        outcome=outcome,
+        expected=event.get("expected") or check.name,
+        seen=event.get("seen") or "the check failed without saying why",
+        hint=event.get("hint") or check.hint,
+        docs_url=docs_url(course, phase, anchor) if anchor else base.docs_url,
         seconds=seconds,
+        output=event.get("output", ""),
     )
 
 
-def _result_from_report(
-    course: Course, phase: Phase, check: Check, item: dict[str, Any] | None
-) -> CheckResult:
-    if item is None:
-        missing = "the hidden suite has no test for this check"
-        return _result(course, phase, check, Outcome.NOT_RUN, seen=missing)
-    seconds = sum(item.get(stage, {}).get("duration", 0.0) for stage in ("setup", "call"))
-    if item["outcome"] == "passed":
-        return _result(course, phase, check, Outcome.PASSED, seconds=seconds)
-    meta = item.get("metadata", {})
-    return _result(
-        course,
-        phase,
-        check,
-        Outcome.TIMED_OUT if meta.get("timed_out") else Outcome.FAILED,
-        expected=meta.get("expected"),
-        seen=meta.get("seen", "the check failed without saying why"),
-        seconds=seconds,
-    )
-
-
-def grade(course: Course, phase: Phase, target: Path, timeout: float | None = None) -> PhaseResult:
-    """Run every check of `phase` against the Book API in `target`."""
-    limit = course.check_timeout if timeout is None else timeout
-    started = time.perf_counter()
-    hung: dict[str, CheckResult] = {}
-    skip: set[str] = set()
-    notice = ""
-    outcome = _run_once(phase, target, limit, skip)
-    # A check that could not be stopped ends its process: note it, and run the rest again
-    # without it, so that one stuck route does not hide what every other check would say.
-    while outcome.hung is not None:
-        name = _test_name(outcome.hung["nodeid"])
-        check = next((c for c in phase.checks if c.test_name == name), None)
-        if check is None or check.id in hung:
-            break
-        hung[check.id] = _result(
-            course,
-            phase,
-            check,
-            Outcome.TIMED_OUT,
-            seen=f"still running after {limit:g} s, and it could not be stopped",
-            seconds=limit,
-        )
-        skip.add(outcome.hung["nodeid"])
-        outcome = _run_once(phase, target, limit, skip)
-    items: dict[str, dict[str, Any]] = {}
-    if outcome.report is not None:
-        for item in outcome.report.get("tests", []):
-            items[_test_name(item["nodeid"])] = item
-        for collector in outcome.report.get("collectors", []):
-            if collector.get("outcome") == "failed":
-                notice = "The hidden suite could not be loaded: " + collector.get("longrepr", "")
-    else:
-        notice = _explain_lost_run(outcome)
-    checks: list[CheckResult] = []
-    for check in phase.checks:
-        if check.id in hung:
-            checks.append(hung[check.id])
-        elif outcome.report is None:
-            seen = "the grading process ended before this check could run"
-            checks.append(_result(course, phase, check, Outcome.NOT_RUN, seen=seen))
+def _with_causes(
+    course: Course, phase: Phase, checks: list[CheckResult], events: dict[str, dict[str, Any]]
+) -> tuple[list[CheckResult], list[CauseResult]]:
+    """Group failures by their shared cause: one CauseResult each, and `blocked_by` on checks."""
+    found: dict[str, CauseResult] = {}
+    grouped: list[CheckResult] = []
+    for check in checks:
+        cause = (events.get(f"test_{check.id}") or {}).get("cause")
+        if check.passed or not cause:
+            grouped.append(check)
+            continue
+        known = found.get(cause["id"])
+        url = docs_url(course, phase, cause.get("anchor"))
+        if known is None:
+            found[cause["id"]] = CauseResult(
+                id=cause["id"],
+                expected=cause.get("expected", ""),
+                seen=cause.get("seen", ""),
+                hint=cause["hint"],
+                docs_url=url,
+                checks=(check.id,),
+            )
         else:
-            checks.append(_result_from_report(course, phase, check, items.get(check.test_name)))
+            found[cause["id"]] = replace(known, checks=(*known.checks, check.id))
+        grouped.append(replace(check, blocked_by=cause["id"], hint=cause["hint"], docs_url=url))
+    return grouped, list(found.values())
+
+
+def grade(
+    course: Course,
+    phase: Phase,
+    target: Path,
+    timeout: float | None = None,
+    *,
+    verbose: bool = False,
+    cancel: threading.Event | None = None,
+) -> PhaseResult:
+    """Run every check of `phase` against the Book API in `target` (which is never written)."""
+    options = Options(
+        timeout=course.check_timeout if timeout is None else timeout,
+        verbose=verbose,
+        memory_mib=course.memory_mib or MEMORY_MIB,
+    )
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="grade-copy-") as scratch:
+        try:
+            copy = copy_submission(target, Path(scratch))
+        except SubmissionProblem as problem:
+            tally = _Tally(notice=str(problem))
+        else:
+            tally = _collect(course, phase, copy.resolve(), options, cancel)
+    checks = [_check_result(course, phase, c, tally.results.get(c.test_name)) for c in phase.checks]
+    checks, causes = _with_causes(course, phase, checks, tally.results)
     return PhaseResult(
         phase=phase.number,
         key=phase.key,
@@ -217,7 +451,8 @@ def grade(course: Course, phase: Phase, target: Path, timeout: float | None = No
         target=str(target),
         checks=tuple(checks),
         seconds=time.perf_counter() - started,
-        notice=notice,
+        notice=tally.notice,
+        causes=tuple(causes),
     )
 
 
@@ -229,6 +464,6 @@ def _explain_lost_run(outcome: RunOutcome) -> str:
     tail = outcome.output_tail.strip().splitlines()[-3:]
     detail = f" Its last words were: {' / '.join(tail)}" if tail else ""
     return (
-        f"The grading process ended early (exit status {outcome.returncode}) before writing "
-        f"its report: does your code call `sys.exit()` or `os._exit()`?{detail}"
+        f"The grading process ended early (exit status {outcome.returncode}) before any check "
+        f"ran.{detail}"
     )

@@ -16,7 +16,7 @@ import pytest
 from conftest import COURSE, ROOT, copy_tree, solution_of
 
 from grader.catalogue import Phase
-from grader.runner import grade
+from grader.runner import docs_url, grade
 
 VARIANTS = Path(__file__).parent / "variants"
 
@@ -30,6 +30,9 @@ class Variant:
     expect: str
     fails: tuple[str, ...]
     edits: tuple[dict[str, str], ...]
+    # The section the learner is sent to first (a heading id on the phase's page, or
+    # `phase-N#heading-id`): the hint must speak to what failed, not to some other check.
+    reads: str | None
 
 
 def _variants() -> list[Variant]:
@@ -46,6 +49,7 @@ def _variants() -> list[Variant]:
                     expect=spec["expect"],
                     fails=tuple(spec.get("fails", ())),
                     edits=tuple(spec.get("edit", ())),
+                    reads=spec.get("reads"),
                 )
             )
     return found
@@ -86,6 +90,16 @@ def test_variant_is_graded_as_declared(variant: Variant, tmp_path: Path) -> None
         assert set(variant.fails) <= known, f"unknown check ids {set(variant.fails) - known}"
         missed = set(variant.fails) - failing
         assert not missed, f"the wrong variant was not caught by {missed}"
+        assert variant.reads, "a wrong variant declares the section its first failure links to"
+        assert result.first_link() == _link(variant.phase, variant.reads), (
+            f"the first failure sends the learner to {result.first_link()}, not to "
+            f"#{variant.reads}: {result.causes or next(c for c in result.checks if not c.passed)}"
+        )
+
+
+def _link(phase: Phase, reads: str) -> str:
+    """The address `reads` stands for, built the way the grader builds its links."""
+    return docs_url(COURSE, phase, reads)
 
 
 @pytest.mark.parametrize(

@@ -1,16 +1,20 @@
 """What hidden suites use to load a learner's code and to fail kindly.
 
-A check fails by raising `CheckFailed(expected=..., seen=...)` (or calling `expect`): the grader
-prints those two sentences, the check's hint and a link, never a traceback.
+A check fails by raising `CheckFailed(expected=..., seen=...)` (or calling `expect`), optionally
+with the `hint` and `anchor` of the step that failed, or the `cause` it shares with other checks.
+The grader prints those sentences, the hint and a link, never a traceback.
 """
 
+from grader.causes import Cause
 from grader.kit.failures import CheckFailed, CheckTimedOut, expect
-from grader.kit.http import describe_response, expect_status, json_body
-from grader.kit.loader import load_app, load_module, target_path
+from grader.kit.http import GradingClient, describe_response, expect_status, json_body
+from grader.kit.loader import load_app, load_module, target_path, where_in_target
 
 __all__ = [
+    "Cause",
     "CheckFailed",
     "CheckTimedOut",
+    "GradingClient",
     "describe_response",
     "expect",
     "expect_status",
@@ -18,4 +22,5 @@ __all__ = [
     "load_app",
     "load_module",
     "target_path",
+    "where_in_target",
 ]

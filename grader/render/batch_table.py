@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import json
 
-from grader.render.style import Style
+from rich.text import Text
+
+from grader.render.console import make_console
 from grader.results import PhaseResult
 
 
-def render(results: dict[str, PhaseResult], style: Style) -> str:
-    if not results:
-        return "No submissions found."
+def render(results: dict[str, PhaseResult]) -> None:
+    console = make_console()
     width = max(len(name) for name in results)
     first = next(iter(results.values()))
-    lines = [style(f"Phase {first.phase} — {first.title}: {len(results)} submissions", "bold"), ""]
+    console.print(Text(f"Phase {first.phase} — {first.title}: {len(results)} submissions", "bold"))
+    console.print()
     for name, result in results.items():
         colour = "green" if result.all_passed else "red"
-        score = style(f"{result.passed:>2}/{result.total}", colour)
         missed = ", ".join(check.id for check in result.checks if not check.passed)
-        lines.append(f"  {name:<{width}}  {score}  {style(missed, 'dim')}".rstrip())
+        line = Text(f"  {name:<{width}}  ") + Text(f"{result.passed:>2}/{result.total}", colour)
+        console.print(line + Text(f"  {missed}".rstrip(), "dim"), soft_wrap=True)
     full = sum(1 for result in results.values() if result.all_passed)
-    lines += ["", f"{full} of {len(results)} pass every check."]
-    return "\n".join(lines)
+    console.print()
+    console.print(f"{full} of {len(results)} pass every check.")
 
 
 def render_json(results: dict[str, PhaseResult]) -> str:

@@ -8,12 +8,12 @@ from typing import Any
 from grader.results import CheckResult, PhaseResult
 
 
-def _output(check: CheckResult) -> str:
+def _output(result: PhaseResult, check: CheckResult) -> str:
     if check.passed:
         return ""
-    return (
-        f"Expected {check.expected}.\nSaw {check.seen}.\nHint: {check.hint}\nRead: {check.docs_url}"
-    )
+    cause = result.cause(check.blocked_by) if check.blocked_by else None
+    expected, seen = (cause.expected, cause.seen) if cause else (check.expected, check.seen)
+    return f"Expected {expected}.\nSaw {seen}.\nHint: {check.hint}\nRead: {check.docs_url}"
 
 
 def render(result: PhaseResult) -> str:
@@ -24,7 +24,7 @@ def render(result: PhaseResult) -> str:
             "score": 1 if check.passed else 0,
             "max_score": 1,
             "status": "passed" if check.passed else "failed",
-            "output": _output(check),
+            "output": _output(result, check),
         }
         for index, check in enumerate(result.checks, start=1)
     ]

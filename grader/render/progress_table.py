@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
 from grader.catalogue import Course
-from grader.progress import PhaseProgress, Status, status
-from grader.render.style import Style
+from grader.progress import Progress, Status
 
 _BAR = 12
 _COLOURS = {
@@ -20,28 +24,51 @@ def _bar(done: int, total: int) -> str:
     return "█" * filled + "░" * (_BAR - filled)
 
 
-def render(course: Course, progress: dict[str, PhaseProgress], style: Style) -> str:
-    lines = [style(f"{course.title} — your progress", "bold"), ""]
+def next_line(course: Course, progress: Progress) -> str:
+    """`Next: ...`: the first phase that is not done, and how many of its checks are left."""
+    phase = progress.next_phase(course)
+    if phase is None:
+        return "Next: every ready phase is done. Well done!"
+    passed, total = progress.score(phase)
+    left = total - passed
+    checks = "1 check" if left == 1 else f"{left} checks"
+    return (
+        f"Next: {phase.key} — {phase.title} ({checks} to go). Edit {phase.exercise}/ and run "
+        f"`grade {phase.key}`."
+    )
+
+
+def render(console: Console, course: Course, progress: Progress) -> None:
+    console.print(Text(f"{course.title} — your progress", style="bold"))
+    console.print()
     width = max(len(p.title) for p in course.phases)
-    next_phase = None
     for phase in course.phases:
-        entry = progress.get(phase.key)
-        state = status(phase, entry)
+        state = progress.status(phase)
+        colour = _COLOURS[state]
         if state is Status.PLANNED:
             bar, score = " " * _BAR, ""
         else:
-            best = entry.best if entry and entry.total == len(phase.checks) else 0
-            bar, score = _bar(best, len(phase.checks)), f"{best}/{len(phase.checks)}"
-        if next_phase is None and state in (Status.PARTIAL, Status.NOT_STARTED):
-            next_phase = phase
-        colour = _COLOURS[state]
-        lines.append(
-            f"  Phase {phase.number:>2}  {phase.title:<{width}}  {style(bar, colour)} "
-            f"{score:>5}  {style(state.value, colour)}"
+            passed, total = progress.score(phase)
+            bar, score = _bar(passed, total), f"{passed}/{total}"
+        line = Text(f"  {phase.key:<8}  {phase.title:<{width}}  ") + Text(bar, colour)
+        console.print(line + Text(f" {score:>5}  ") + Text(state.value, colour), soft_wrap=True)
+    console.print()
+    console.print(next_line(course, progress), soft_wrap=True)
+
+
+def as_data(course: Course, progress: Progress) -> dict[str, Any]:
+    phases = []
+    for phase in course.phases:
+        passed, total = progress.score(phase)
+        record = progress.phases.get(phase.key)
+        phases.append(
+            {
+                "phase": phase.key,
+                "title": phase.title,
+                "status": progress.status(phase).value,
+                "passed": passed if phase.ready else None,
+                "total": total if phase.ready else None,
+                "graded_at": record.graded_at if record else None,
+            }
         )
-    lines.append("")
-    if next_phase is not None:
-        lines.append(f"Next: edit {next_phase.exercise}/ and run `grade {next_phase.key}`.")
-    else:
-        lines.append("Every phase that is ready is done. Well done!")
-    return "\n".join(lines)
+    return {"phases": phases, "next": next_line(course, progress)}

@@ -1,11 +1,13 @@
-"""Results for a person at a terminal: one line per check, and for a failure what to do next."""
+"""Results for a person at a terminal: causes first, one line per check, and for each failure
+what it expected, what it saw, what to do and where to read."""
 
 from __future__ import annotations
 
-import textwrap
+from rich.console import Console
+from rich.text import Text
 
-from grader.render.style import Style
-from grader.results import CheckResult, Outcome, PhaseResult
+from grader.render.console import capped, field
+from grader.results import CauseResult, CheckResult, Outcome, PhaseResult
 
 _MARKS = {
     Outcome.PASSED: ("✔", "green"),
@@ -13,43 +15,62 @@ _MARKS = {
     Outcome.TIMED_OUT: ("⧗", "red"),
     Outcome.NOT_RUN: ("-", "yellow"),
 }
-_WIDTH = 96
+# Lines of pytest's own report shown per failing check with --verbose.
+VERBOSE_LINES = 40
 
 
-def _field(label: str, text: str, style: Style, wrap: bool = True) -> list[str]:
-    lines = (textwrap.wrap(text, _WIDTH - 16) if wrap else [text]) or [""]
-    first = f"      {style(f'{label:<9}', 'dim')} {lines[0]}"
-    return [first, *(f"      {'':<9} {line}" for line in lines[1:])]
+def _cause(console: Console, cause: CauseResult) -> None:
+    blocked = len(cause.checks)
+    what = "1 check" if blocked == 1 else f"{blocked} checks"
+    console.print(Text("✘ ", style="red") + Text(f"One problem blocks {what}:", style="bold"))
+    field(console, "expected", cause.expected)
+    field(console, "saw", cause.seen)
+    field(console, "hint", cause.hint)
+    field(console, "read", cause.docs_url, link=True)
+    console.print()
 
 
-def _check(check: CheckResult, previous: CheckResult | None, style: Style) -> list[str]:
+def _check(console: Console, check: CheckResult, verbose: bool) -> None:
     mark, colour = _MARKS[check.outcome]
-    label = "" if check.passed else style(f" ({check.outcome.value})", colour)
-    lines = [f"  {style(mark, colour)} {check.name}{label}"]
+    line = Text("  ") + Text(mark, style=colour) + Text(f" {check.name}")
+    if check.blocked_by:
+        console.print(line + Text(" — blocked by the above", style="dim"), soft_wrap=True)
+        return
+    if not check.passed:
+        line += Text(f" ({check.outcome.value})", style=colour)
+    console.print(line, soft_wrap=True)
     if check.passed:
-        return lines
-    if previous and (previous.expected, previous.seen) == (check.expected, check.seen):
-        lines += _field("saw", "the same as above", style)
-    else:
-        lines += _field("expected", check.expected, style)
-        lines += _field("saw", check.seen, style)
-    lines += _field("hint", check.hint, style)
-    lines += _field("read", check.docs_url, style, wrap=False)
-    return lines
+        return
+    field(console, "expected", check.expected)
+    field(console, "saw", check.seen)
+    field(console, "hint", check.hint)
+    field(console, "read", check.docs_url, link=True)
+    if verbose and check.output:
+        for raw in capped(check.output, VERBOSE_LINES):
+            console.print(Text("        " + raw, style="dim"), soft_wrap=True)
 
 
-def render(result: PhaseResult, style: Style) -> str:
-    lines = [style(f"Phase {result.phase} — {result.title}", "bold"), style(result.target, "dim")]
+def render(
+    console: Console, result: PhaseResult, *, verbose: bool = False, next_step: str = ""
+) -> None:
+    console.print(Text(f"Phase {result.phase} — {result.title}", style="bold"))
+    console.print(Text(result.target, style="dim"), soft_wrap=True)
+    console.print()
     if result.notice:
-        lines += ["", *textwrap.wrap(style(result.notice, "yellow"), _WIDTH)]
-    lines.append("")
-    previous: CheckResult | None = None
+        for line in capped(result.notice, 8):
+            console.print(Text(line, style="yellow"))
+        console.print()
+    for cause in result.causes:
+        _cause(console, cause)
     for check in result.checks:
-        lines += _check(check, previous, style)
-        previous = None if check.passed else check
+        _check(console, check, verbose)
     colour = "green" if result.all_passed else "red"
-    score = f"{result.passed}/{result.total} checks passed"
-    lines += ["", f"{style(score, colour)} in {result.seconds:.1f} s"]
+    console.print()
+    console.print(
+        Text(f"{result.passed}/{result.total} checks passed", style=colour)
+        + Text(f" in {result.seconds:.1f} s")
+    )
     if result.all_passed:
-        lines.append("Every check passes: well done.")
-    return "\n".join(lines)
+        console.print("Every check passes: well done.")
+    if next_step:
+        console.print(next_step, soft_wrap=True)

@@ -6,9 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
-from grader.kit import load_app
+from grader.kit import GradingClient, load_app
 
 
 @pytest.fixture
@@ -17,7 +16,7 @@ def app() -> FastAPI:
 
 
 @pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
+def client(app: FastAPI) -> Iterator[GradingClient]:
     """A test client with the app's lifespan running, as a real server would run it."""
-    with TestClient(app) as test_client:
+    with GradingClient(app) as test_client:
         yield test_client

@@ -1,0 +1,204 @@
+"""Where learner code runs: a temporary copy of the graded folder, a process group of its own,
+and a clean-up that leaves no process behind.
+
+Every process a grading run starts carries the run's mark in its environment (and lives in the
+run's process group unless it leaves it). At the end the group is killed, and so is every
+process that still carries the mark, wherever it went. On Linux the grader also becomes a
+"child subreaper", so processes that detach from the run are re-parented to it, not to init.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+RUN_MARK = "GRADE_RUN_ID"
+# What a submission folder may hold that grading never needs.
+_SKIPPED = (
+    "__pycache__",
+    "*.pyc",
+    ".git",
+    ".venv",
+    "venv",
+    "env",
+    "node_modules",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".ipynb_checkpoints",
+)
+COPY_LIMIT_MIB = 64
+_PR_SET_CHILD_SUBREAPER = 36
+# How often a wait looks up from the process to check its other limits.
+_POLL = 0.1
+
+
+class SubmissionProblem(Exception):
+    """The folder cannot be copied for grading; the message says why."""
+
+
+class Cancelled(Exception):
+    """The run was cancelled from outside (watch mode: a file was saved meanwhile)."""
+
+
+def copy_submission(source: Path, scratch: Path) -> Path:
+    """A copy of `source` inside `scratch`, without caches and virtual environments."""
+    ignore = shutil.ignore_patterns(*_SKIPPED)
+    total = 0
+    for folder, dirs, files in os.walk(source):
+        skipped = ignore(folder, [*dirs, *files])
+        dirs[:] = [d for d in dirs if d not in skipped]
+        for name in files:
+            if name not in skipped:
+                with contextlib.suppress(OSError):
+                    total += os.lstat(os.path.join(folder, name)).st_size
+        if total > COPY_LIMIT_MIB * 1024 * 1024:
+            raise SubmissionProblem(
+                f"{source} holds more than {COPY_LIMIT_MIB} MiB of files (besides caches and "
+                "virtual environments): is it the right folder?"
+            )
+    destination = scratch / "submission"
+    shutil.copytree(source, destination, ignore=ignore, symlinks=True)
+    return destination
+
+
+_subreaper = {"done": False}
+
+
+def become_subreaper() -> None:
+    """Adopt the orphans of our runs (Linux), so none escapes to init unseen."""
+    if _subreaper["done"] or not sys.platform.startswith("linux"):
+        return
+    _subreaper["done"] = True
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex
+
+
+def marked(run_id: str) -> list[int]:
+    """Processes whose environment carries this run's mark."""
+    needle = f"{RUN_MARK}={run_id}".encode()
+    found = []
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as stream:
+                environ = stream.read()
+        except OSError:
+            continue
+        if needle in environ.split(b"\0"):
+            found.append(int(entry))
+    return found
+
+
+def _exited(process: subprocess.Popen[bytes], pidfd: int | None, seconds: float) -> bool:
+    """Whether `process` has exited, waiting up to `seconds` (without reaping it)."""
+    if pidfd is not None:
+        return bool(select.select([pidfd], [], [], seconds)[0])
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT | os.WNOHANG):
+                return True
+        except ChildProcessError:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+
+
+def end_run(process: subprocess.Popen[bytes], run_id: str) -> None:
+    """Kill the run's process group and every process carrying its mark; reap the child."""
+    with contextlib.suppress(OSError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    for pid in marked(run_id):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+        # An orphan adopted by us (the subreaper) is ours to reap.
+        with contextlib.suppress(ChildProcessError, OSError):
+            for _ in range(50):
+                if os.waitpid(pid, os.WNOHANG) != (0, 0):
+                    break
+                time.sleep(0.01)
+
+
+@contextlib.contextmanager
+def running(
+    command: list[str], cwd: Path, env: dict[str, str], output: Path
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """Start `command` in a session of its own, marked; on leaving, nothing of it survives."""
+    become_subreaper()
+    run_id = new_run_id()
+    with output.open("wb") as sink:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
+            env={**env, RUN_MARK: run_id},
+            start_new_session=True,
+        )
+    try:
+        yield process, run_id
+    finally:
+        end_run(process, run_id)
+
+
+def wait(
+    process: subprocess.Popen[bytes],
+    seconds: float,
+    cancel: threading.Event | None = None,
+    give_up: Callable[[], bool] | None = None,
+) -> int | None:
+    """The exit status of `process`, or None if it was still running after `seconds` or when
+    `give_up()` (asked a few times a second) said to stop waiting.
+
+    The process is not reaped, so that its process-group id cannot be reused before `end_run`
+    kills the group. Raises Cancelled when `cancel` is set.
+    """
+    deadline = time.monotonic() + seconds
+    try:
+        pidfd: int | None = os.pidfd_open(process.pid)
+    except (AttributeError, OSError):
+        pidfd = None
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            if _exited(process, pidfd, min(left, _POLL)):
+                break
+            if cancel is not None and cancel.is_set():
+                raise Cancelled
+            if give_up is not None and give_up():
+                return None
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)
+    info = os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
+    if info is None:
+        return None
+    if info.si_code == os.CLD_EXITED:
+        return info.si_status
+    return -info.si_status
