@@ -68,6 +68,9 @@ def _run(command: str, **kwargs: Any) -> None:
     import importlib
     import sys
 
+    from grader.sandbox import become_subreaper
+
+    become_subreaper()
     try:
         module = importlib.import_module(f"grader.commands.{command}")
         code = module.run(**kwargs)

@@ -72,21 +72,51 @@ def copy_submission(source: Path, scratch: Path) -> Path:
     return destination
 
 
-_subreaper = {"done": False}
+_subreaper = {"on": False}
+# The checks' processes this process started and has not reaped yet; any other child of ours is
+# an orphan of learner code that we adopted (as subreaper).
+_live: set[int] = set()
+_live_lock = threading.Lock()
 
 
 def become_subreaper() -> None:
-    """Adopt the orphans of our runs (Linux), so none escapes to init unseen."""
-    if _subreaper["done"] or not sys.platform.startswith("linux"):
+    """Adopt the orphans of our runs (Linux), so none escapes to init unseen.
+
+    Only the `grade` command does this: every child it has is a run of its own, so a child it
+    did not start is an orphan of learner code. A program that uses the runner as a library
+    (the project's tests) keeps its own children to itself.
+    """
+    if _subreaper["on"] or not sys.platform.startswith("linux"):
         return
-    _subreaper["done"] = True
     try:
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        _subreaper["on"] = libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
     except (OSError, AttributeError):
         pass
+
+
+def _own_children() -> set[int]:
+    found: set[int] = set()
+    for task in os.listdir("/proc/self/task"):
+        with contextlib.suppress(OSError):
+            text = Path(f"/proc/self/task/{task}/children").read_text()
+            found.update(int(pid) for pid in text.split())
+    return found
+
+
+def _kill_and_reap(pids: list[int]) -> None:
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    for pid in pids:
+        # An orphan adopted by us (the subreaper) is ours to reap.
+        with contextlib.suppress(ChildProcessError, OSError):
+            for _ in range(50):
+                if os.waitpid(pid, os.WNOHANG) != (0, 0):
+                    break
+                time.sleep(0.01)
 
 
 def new_run_id() -> str:
@@ -131,15 +161,10 @@ def end_run(process: subprocess.Popen[bytes], run_id: str) -> None:
     with contextlib.suppress(OSError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    for pid in marked(run_id):
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
-        # An orphan adopted by us (the subreaper) is ours to reap.
-        with contextlib.suppress(ChildProcessError, OSError):
-            for _ in range(50):
-                if os.waitpid(pid, os.WNOHANG) != (0, 0):
-                    break
-                time.sleep(0.01)
+    with _live_lock:
+        _live.discard(process.pid)
+        adopted = sorted(_own_children() - _live) if _subreaper["on"] else []
+    _kill_and_reap(sorted(set(marked(run_id)) | set(adopted)))
 
 
 @contextlib.contextmanager
@@ -147,9 +172,8 @@ def running(
     command: list[str], cwd: Path, env: dict[str, str], output: Path
 ) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """Start `command` in a session of its own, marked; on leaving, nothing of it survives."""
-    become_subreaper()
     run_id = new_run_id()
-    with output.open("wb") as sink:
+    with output.open("wb") as sink, _live_lock:
         process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
@@ -159,6 +183,7 @@ def running(
             env={**env, RUN_MARK: run_id},
             start_new_session=True,
         )
+        _live.add(process.pid)
     try:
         yield process, run_id
     finally:

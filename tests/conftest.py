@@ -22,6 +22,52 @@ def phase_params() -> list[pytest.param]:
     return [pytest.param(phase, id=phase.suite) for phase in READY]
 
 
+def grade_cli(
+    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run the `grade` command (as `python -m grader`), plain text, and wait for it."""
+    return subprocess.run(
+        [sys.executable, "-m", "grader", *args],
+        cwd=cwd,
+        env={**os.environ, "NO_COLOR": "1", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def course_copy_at(root: Path, *phases: int) -> Path:
+    """A throwaway course folder at `root`: the catalogue, and the named phases' exercises and
+    solutions, so that progress files and backups land there."""
+    root.mkdir(parents=True)
+    (root / "course.toml").write_text((ROOT / "course.toml").read_text())
+    for number in phases:
+        phase = COURSE.find(str(number))
+        assert phase is not None and phase.exercise and phase.solution
+        copy_tree(ROOT / phase.exercise, root / phase.exercise)
+        copy_tree(ROOT / phase.solution, root / phase.solution)
+    return root
+
+
+def processes_with(*needles: bytes) -> list[str]:
+    """Processes (other than this one) whose environment or command line holds a needle: what a
+    run of the grader must never leave behind."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            environ = Path(f"/proc/{entry}/environ").read_bytes()
+            command = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if any(needle in environ or needle in command for needle in needles):
+            shown = command.replace(b"\0", b" ").decode(errors="replace")
+            found.append(f"{entry}: {shown}")
+    return found
+
+
 @pytest.fixture(scope="session")
 def course() -> Course:
     return COURSE

@@ -47,6 +47,7 @@ _sticky: CheckFailed | None = None
 _server_attempts: list[str] = []
 _memory_mib: int | None = None
 _refusing = False
+_had_package = False
 
 
 class ServerStarted(BaseException):
@@ -55,9 +56,10 @@ class ServerStarted(BaseException):
 
 def configure(target: Path, memory_mib: int | None = None) -> None:
     """Called once by the grader's pytest plugin with the folder being graded."""
-    global _target, _memory_mib
+    global _target, _memory_mib, _had_package
     _target = target.resolve()
     _memory_mib = memory_mib
+    _had_package = (_target / PACKAGE).is_dir()
 
 
 def target_path() -> Path:
@@ -231,9 +233,14 @@ def load_module(name: str = MAIN) -> ModuleType:
         raise _sticky
     root = target_path()
     if not (root / PACKAGE).is_dir():
+        seen = (
+            "it was there when grading began, and is gone: does your code delete files? (Checks "
+            "run on a copy: your own folder is untouched.)"
+            if _had_package
+            else "no such folder: is this the right exercise folder?"
+        )
         raise CheckFailed(
-            expected=f"a `{PACKAGE}/` package in the graded folder",
-            seen="no such folder: is this the right exercise folder?",
+            expected=f"a `{PACKAGE}/` package in the graded folder", seen=seen,
             cause=causes.IMPORT_FAILS,
         )
     if str(root) not in sys.path:
@@ -255,8 +262,8 @@ def load_module(name: str = MAIN) -> ModuleType:
     except CheckTimedOut as timeout:
         _sticky = CheckFailed(
             expected=f"importing `{name}` to finish at once",
-            seen=f"the import was still running after {timeout.seconds:g} s "
-            "(a loop or a blocking call at module level?)",
+            seen=f"the import was still running after {timeout.seconds:g} s"
+            f"{where_in_target(timeout.__traceback__)} (a loop or a blocking call at module level?)",
             cause=causes.IMPORT_HANGS,
             timed_out=True,
         )

@@ -1,0 +1,138 @@
+"""The learner's tools: hint, reset, solution, all, doctor."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, copy_tree, course_copy_at, grade_cli
+
+from grader import stubs
+from grader.catalogue import load_course
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def course_copy(tmp_path: Path) -> Path:
+    return course_copy_at(tmp_path / "course", 1)
+
+
+def _break_health(root: Path) -> None:
+    main = root / "exercises" / "phase-01" / "bookapi" / "main.py"
+    copy_tree(ROOT / "solutions" / "phase-01", root / "fresh")
+    main.write_text(
+        (root / "fresh" / "bookapi" / "main.py").read_text().replace('"ok"', '"fine"')
+    )
+
+
+def test_hints_come_one_step_per_call(course_copy: Path) -> None:
+    catalogue = course_copy / "course.toml"
+    text = catalogue.read_text()
+    marker = 'id = "health_route"\n'
+    assert text.count(marker) == 1
+    catalogue.write_text(text.replace(marker, marker + 'steps = ["Step two.", "Step three."]\n'))
+    _break_health(course_copy)
+
+    first = grade_cli("hint", "phase-1", cwd=course_copy)
+    assert first.returncode == 1
+    assert "Grading phase-1 first" in first.stderr  # no run to read hints from yet
+    assert "hint 1/3" in first.stdout and "exactly" in first.stdout  # the failed step's own hint
+    assert "Step two." not in first.stdout and "again shows the next step" in first.stdout
+
+    second = grade_cli("hint", "phase-1", cwd=course_copy)
+    assert "Grading" not in second.stderr  # the last run is still fresh
+    assert "hint 2/3" in second.stdout and "Step two." in second.stdout
+    assert "Step three." not in second.stdout
+
+    third = json.loads(grade_cli("hint", "phase-1", "--json", cwd=course_copy).stdout)
+    assert third["hints"][1:] == ["Step two.", "Step three."] and third["steps"] == 3
+    last = grade_cli("hint", "1", "health_route", cwd=course_copy).stdout
+    assert "hint 3/3" in last and "last hint" in last
+
+    named = grade_cli("hint", "phase-1", "docs_page", cwd=course_copy)
+    assert named.returncode == 0 and "passes already" in named.stdout
+
+
+def test_reset_keeps_a_backup_and_restores_the_stub(course_copy: Path) -> None:
+    exercise = course_copy / "exercises" / "phase-01"
+    (exercise / "bookapi" / "main.py").write_text("# my own work\n")
+    (exercise / "notes.txt").write_text("ideas")
+
+    refused = grade_cli("reset", "phase-1", cwd=course_copy)
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    assert (exercise / "notes.txt").exists()
+
+    run = grade_cli("reset", "phase-1", "--yes", cwd=course_copy)
+    assert run.returncode == 0, run.stderr
+    backups = list((course_copy / ".grade-backups").iterdir())
+    assert len(backups) == 1 and backups[0].name.startswith("phase-1-")
+    assert (backups[0] / "notes.txt").read_text() == "ideas"
+    assert (backups[0] / "bookapi" / "main.py").read_text() == "# my own work\n"
+    assert str(backups[0].relative_to(course_copy)) in run.stdout
+    phase = load_course(course_copy).find("1")
+    assert phase is not None
+    assert stubs.files_in(exercise) == stubs.stored(phase)
+
+
+def test_the_solution_waits_until_the_phase_passes(course_copy: Path) -> None:
+    early = grade_cli("solution", "phase-1", cwd=course_copy)
+    assert early.returncode == 2
+    assert "does not pass yet" in early.stderr and "--force" in early.stderr
+
+    forced = grade_cli("solution", "phase-1", "--force", cwd=course_copy)
+    assert forced.returncode == 0 and "warning" in forced.stderr
+    assert '@app.get("/health")' in forced.stdout
+
+    exercise = course_copy / "exercises" / "phase-01"
+    (exercise).rename(course_copy / "old")
+    copy_tree(ROOT / "solutions" / "phase-01", exercise)
+    assert grade_cli("phase-1", cwd=course_copy).returncode == 0
+    shown = grade_cli("solution", "phase-1", cwd=course_copy)
+    assert shown.returncode == 0 and not shown.stderr and '@app.get("/health")' in shown.stdout
+    copied = grade_cli("solution", "phase-1", "--copy", cwd=course_copy)
+    assert copied.returncode == 0
+    assert (course_copy / "exercises" / "phase-01-solution" / "bookapi" / "main.py").is_file()
+
+
+def test_grade_all_grades_every_ready_phase() -> None:
+    run = grade_cli("all", "--solution", "--json", timeout=300)
+    assert run.returncode == 0, run.stdout[-2000:]
+    data = json.loads(run.stdout)
+    ready = [p.number for p in load_course(ROOT).ready_phases]
+    assert [phase["phase"] for phase in data["phases"]] == ready
+    assert all(phase["all_passed"] for phase in data["phases"])
+
+
+def test_grade_all_exits_1_and_records_each_phase(tmp_path: Path) -> None:
+    ready = [p.number for p in load_course(ROOT).ready_phases]
+    root = course_copy_at(tmp_path / "course", *ready)
+    run = grade_cli("all", cwd=root, timeout=300)
+    assert run.returncode == 1
+    assert f"0 of {len(ready)} phases pass every check" in run.stdout
+    saved = json.loads((root / ".grade-progress.json").read_text())
+    assert set(saved["phases"]) == {f"phase-{n}" for n in ready}
+
+
+def test_doctor_says_what_the_machine_has() -> None:
+    data = json.loads(grade_cli("doctor", "--json").stdout)
+    topics = {finding["topic"]: finding for finding in data["findings"]}
+    assert data["ok"] is True
+    for topic in ("Python", "Course folder", "Library fastapi", "Site built", "Site served",
+                  "Chromium"):
+        assert topic in topics
+    assert topics["Python"]["level"] == "ok"
+
+
+def test_doctor_names_the_fix_for_a_library_that_is_too_old(tmp_path: Path) -> None:
+    root = course_copy_at(tmp_path / "course")
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert pyproject.count('"fastapi[standard]>=') == 1
+    (root / "pyproject.toml").write_text(
+        pyproject.replace('"fastapi[standard]>=', '"fastapi[standard]>=999,>=')
+    )
+    run = grade_cli("doctor", cwd=root)
+    assert run.returncode == 1
+    assert "Library fastapi" in run.stdout and ">=999" in run.stdout
+    assert "pip install -e . --upgrade" in run.stdout
