@@ -12,7 +12,6 @@ import json
 import os
 import re
 import signal
-import sys
 import tempfile
 import threading
 import time
@@ -33,7 +32,14 @@ from grader.limits import (
     OPEN_FILES,
 )
 from grader.results import CauseResult, CheckResult, Outcome, PhaseResult
-from grader.sandbox import Cancelled, SubmissionProblem, copy_submission, running, wait
+from grader.sandbox import (
+    Cancelled,
+    SubmissionProblem,
+    checker,
+    copy_submission,
+    end_run,
+    wait,
+)
 
 SUITES = Path(__file__).parent / "suites"
 # How much of the pytest process' own output is kept to explain a run that went wrong.
@@ -99,13 +105,11 @@ def docs_url(course: Course, phase: Phase, anchor: str | None) -> str:
     return f"{base}{page.page_url}" + (f"#{anchor}" if anchor else "")
 
 
-def _pytest_command(
+def _pytest_args(
     phase: Phase, target: Path, scratch: Path, options: Options, cpu: int, skip: list[str]
 ) -> list[str]:
+    """The arguments of one pytest run of `phase`'s suite (see `grader.checker`)."""
     command = [
-        sys.executable,
-        "-m",
-        "pytest",
         str(SUITES / phase.suite),
         "-c",
         str(SUITES / "pytest.ini"),
@@ -214,29 +218,26 @@ def _run_once(
         if check.test_name not in wanted
     ]
     wall = len(checks) * (options.timeout + GRACE_SECONDS) + STARTUP_ALLOWANCE
-    with tempfile.TemporaryDirectory(prefix="grade-run-") as folder:
-        scratch = Path(folder)
-        (scratch / "work").mkdir()
-        env = {
-            **os.environ,
-            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-            # Fewer malloc arenas: threads then fit in the memory limit.
-            "MALLOC_ARENA_MAX": "2",
-        }
-        output = scratch / "output.txt"
-        command = _pytest_command(phase, target, scratch, options, int(wall) + 5, skip)
+    process = checker()
+    try:
+        scratch = process.scratch
+        process.go(_pytest_args(phase, target, scratch, options, int(wall) + 5, skip))
         outcome = RunOutcome()
         events = _Events(scratch / "events.jsonl", outcome)
         limit = options.timeout + GRACE_SECONDS + _PARENT_MARGIN
-        with running(command, scratch / "work", env, output) as (process, _run_id):
-            outcome.returncode = wait(process, wall, cancel, lambda: events.overdue(limit))
+        try:
+            outcome.returncode = wait(process.process, wall, cancel, lambda: events.overdue(limit))
+        finally:
+            end_run(process.process, process.run_id)
         events.read()
         fatal = scratch / "fatal.txt"
         outcome.fatal = fatal.read_text(errors="replace") if fatal.exists() else ""
-        with output.open("rb") as sink:
-            sink.seek(max(0, output.stat().st_size - OUTPUT_TAIL))
+        with process.output.open("rb") as sink:
+            sink.seek(max(0, process.output.stat().st_size - OUTPUT_TAIL))
             outcome.output_tail = sink.read().decode("utf-8", "replace")
         return outcome
+    finally:
+        process.end()
 
 
 def _name(nodeid: str) -> str:

@@ -9,17 +9,20 @@ process that still carries the mark, wherever it went. On Linux the grader also 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import json
 import os
 import select
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 RUN_MARK = "GRADE_RUN_ID"
@@ -167,27 +170,78 @@ def end_run(process: subprocess.Popen[bytes], run_id: str) -> None:
     _kill_and_reap(sorted(set(marked(run_id)) | set(adopted)))
 
 
-@contextlib.contextmanager
-def running(
-    command: list[str], cwd: Path, env: dict[str, str], output: Path
-) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """Start `command` in a session of its own, marked; on leaving, nothing of it survives."""
-    run_id = new_run_id()
-    with output.open("wb") as sink, _live_lock:
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            cwd=cwd,
-            env={**env, RUN_MARK: run_id},
-            start_new_session=True,
-        )
-        _live.add(process.pid)
-    try:
-        yield process, run_id
-    finally:
-        end_run(process, run_id)
+class Checker:
+    """A Python process for one run of a hidden suite: it starts at once, imports pytest and
+    FastAPI, and then waits for its pytest arguments on stdin (see `grader.checker`).
+
+    Its process group, its mark and its scratch folder (its working folder, events and output)
+    are its own; `end()` leaves nothing of it behind.
+    """
+
+    def __init__(self) -> None:
+        self.scratch = Path(tempfile.mkdtemp(prefix="grade-run-"))
+        (self.scratch / "work").mkdir()
+        self.run_id = new_run_id()
+        env = {
+            **os.environ,
+            RUN_MARK: self.run_id,
+            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+            # Fewer malloc arenas: threads then fit in the memory limit.
+            "MALLOC_ARENA_MAX": "2",
+        }
+        with self.output.open("wb") as sink, _live_lock:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "grader.checker"],
+                stdin=subprocess.PIPE,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                cwd=self.scratch / "work",
+                env=env,
+                start_new_session=True,
+            )
+            _live.add(self.process.pid)
+
+    @property
+    def output(self) -> Path:
+        return self.scratch / "output.txt"
+
+    def go(self, pytest_args: list[str]) -> None:
+        """Start the run; the learner's code then finds its stdin closed."""
+        assert self.process.stdin is not None
+        with contextlib.suppress(BrokenPipeError):
+            self.process.stdin.write(json.dumps(pytest_args).encode() + b"\n")
+        with contextlib.suppress(BrokenPipeError):
+            self.process.stdin.close()
+
+    def end(self) -> None:
+        if self.process.stdin is not None and not self.process.stdin.closed:
+            with contextlib.suppress(BrokenPipeError):
+                self.process.stdin.close()
+        end_run(self.process, self.run_id)
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+_warm: dict[str, Checker | None] = {"checker": None}
+
+
+def prestart() -> None:
+    """Start a checker now, so its imports overlap whatever the caller does next (parsing the
+    command line); `checker()` hands it out. Unused, it ends when this process does."""
+    if _warm["checker"] is None:
+        _warm["checker"] = Checker()
+        atexit.register(_end_warm)
+
+
+def _end_warm() -> None:
+    unused, _warm["checker"] = _warm["checker"], None
+    if unused is not None:
+        unused.end()
+
+
+def checker() -> Checker:
+    """The pre-started checker if there is one, else a new one."""
+    ready, _warm["checker"] = _warm["checker"], None
+    return ready or Checker()
 
 
 def wait(

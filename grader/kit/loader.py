@@ -240,7 +240,8 @@ def load_module(name: str = MAIN) -> ModuleType:
             else "no such folder: is this the right exercise folder?"
         )
         raise CheckFailed(
-            expected=f"a `{PACKAGE}/` package in the graded folder", seen=seen,
+            expected=f"a `{PACKAGE}/` package in the graded folder",
+            seen=seen,
             cause=causes.IMPORT_FAILS,
         )
     if str(root) not in sys.path:
@@ -263,7 +264,8 @@ def load_module(name: str = MAIN) -> ModuleType:
         _sticky = CheckFailed(
             expected=f"importing `{name}` to finish at once",
             seen=f"the import was still running after {timeout.seconds:g} s"
-            f"{where_in_target(timeout.__traceback__)} (a loop or a blocking call at module level?)",
+            f"{where_in_target(timeout.__traceback__)} (a loop or a blocking call at module "
+            "level?)",
             cause=causes.IMPORT_HANGS,
             timed_out=True,
         )
