@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import COURSE, build_site, phase_params
+from conftest import COURSE, ROOT, build_site, phase_params
 
 from grader.catalogue import Phase
 
@@ -105,3 +105,31 @@ def test_offline_build_works_from_disk_without_foreign_scripts(tmp_path: Path) -
     assert not [url for url in index.loaded if is_foreign(url)]
     assert (tmp_path / "search" / "search_index.js").is_file()
     assert (tmp_path / "phases" / "01-hello-fastapi.html").is_file()
+
+
+def _anchors_in_code() -> list[tuple[str, str]]:
+    """Every section a failure can link to, as written in the hidden suites and the grader's
+    causes: `anchor="..."` arguments and `...ANCHOR... = "..."` constants, with their file."""
+    found = []
+    sources = [*sorted((ROOT / "grader" / "suites").rglob("*.py")), ROOT / "grader" / "causes.py"]
+    pattern = re.compile(r'(?:\banchor\s*=\s*|\b[A-Z_]*ANCHOR[A-Z_]*\s*=\s*)"([^"]+)"')
+    for source in sources:
+        for anchor in pattern.findall(source.read_text(encoding="utf-8")):
+            found.append((source.relative_to(ROOT).as_posix(), anchor))
+    return found
+
+
+def test_every_step_and_cause_links_to_a_heading(site: Path) -> None:
+    suites = {f"grader/suites/{p.suite}/test_{p.suite}.py": p for p in COURSE.ready_phases}
+    pairs = _anchors_in_code()
+    assert len(pairs) > 10
+    missing = []
+    for source, anchor in pairs:
+        page_spec, _, heading = anchor.rpartition("#")
+        phase = COURSE.find(page_spec) if page_spec else suites.get(source)
+        if phase is None:
+            missing.append((source, anchor, "no such phase page"))
+            continue
+        if heading not in parse_page(site / phase.page_url / "index.html").ids:
+            missing.append((source, anchor, f"no heading #{heading} on {phase.page}"))
+    assert not missing
