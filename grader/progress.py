@@ -171,7 +171,7 @@ def update(root: Path, course: Course | None, change: Callable[[Progress], None]
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def record(root: Path, result: PhaseResult, course: Course | None = None) -> Progress:
