@@ -133,9 +133,18 @@ def watch(
         bool, typer.Option("--poll", help="check for changes by polling (network drives, WSL)")
     ] = False,
     timeout: TimeoutOpt = None,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Re-grade a phase every time you save a file in its folder (Ctrl-C to stop)."""
-    _run("watch", spec=phase, solution=solution, path=path, poll=poll, timeout=timeout)
+    _run(
+        "watch",
+        spec=phase,
+        solution=solution,
+        path=path,
+        poll=poll,
+        timeout=timeout,
+        verbose=verbose,
+    )
 
 
 @app.command(epilog="Examples: `grade hint phase-3` · `grade hint 3 no_password_in_responses`")

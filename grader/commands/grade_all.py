@@ -43,7 +43,21 @@ def run(
         print(json.dumps({"seconds": elapsed, "phases": [r.to_dict() for r in results]}, indent=2))
     else:
         _render(course, results, elapsed, solution)
+        if verbose:
+            _details(results)
     return EXIT_PASSED if all(r.all_passed for r in results) else EXIT_FAILED
+
+
+def _details(results: list[PhaseResult]) -> None:
+    """Each failing phase in full, with pytest's own report of each failure (`--verbose`)."""
+    from grader.render import terminal
+    from grader.render.console import make_console
+
+    console = make_console()
+    for result in results:
+        if not result.all_passed:
+            console.print()
+            terminal.render(console, result, verbose=True)
 
 
 def _render(course: Course, results: list[PhaseResult], elapsed: float, solution: bool) -> None:

@@ -155,10 +155,13 @@ def changes_between(before: PhaseResult | None, after: PhaseResult) -> tuple[lis
 class _Session:
     """One `grade watch`: a run at a time, restarted when a save comes in while it runs."""
 
-    def __init__(self, course: Course, phase: Phase, target: Path, timeout: float | None) -> None:
+    def __init__(
+        self, course: Course, phase: Phase, target: Path, timeout: float | None, verbose: bool
+    ) -> None:
         from grader.render.console import make_console
 
         self.course, self.phase, self.target, self.timeout = course, phase, target, timeout
+        self.verbose = verbose
         self.console = make_console()
         self.pool = ThreadPoolExecutor(max_workers=1)
         self.future: Future[PhaseResult] | None = None
@@ -170,7 +173,13 @@ class _Session:
         self.cancel = threading.Event()
         cancel = self.cancel
         self.future = self.pool.submit(
-            runner.grade, self.course, self.phase, self.target, self.timeout, cancel=cancel
+            runner.grade,
+            self.course,
+            self.phase,
+            self.target,
+            self.timeout,
+            verbose=self.verbose,
+            cancel=cancel,
         )
 
     def saved(self, changes: set[tuple[Any, str]]) -> None:
@@ -203,7 +212,7 @@ class _Session:
         self.console.print(Rule(f"graded at {time.strftime('%H:%M:%S')}", align="left"))
         green_now = result.all_passed and not (self.previous and self.previous.all_passed)
         after = common.next_step(self.course, self.phase) if green_now and self.own else ""
-        terminal.render(self.console, result, next_step=after)
+        terminal.render(self.console, result, verbose=self.verbose, next_step=after)
         fixed, broken = changes_between(self.previous, result)
         if fixed:
             self.console.print(Text("Now passing: " + "; ".join(fixed), "green"), soft_wrap=True)
@@ -225,7 +234,9 @@ class _Session:
         self.pool.shutdown(wait=True)
 
 
-def run(spec: str, solution: bool, path: Path | None, poll: bool, timeout: float | None) -> int:
+def run(
+    spec: str, solution: bool, path: Path | None, poll: bool, timeout: float | None, verbose: bool
+) -> int:
     from watchfiles import watch
 
     course = common.course()
@@ -233,7 +244,7 @@ def run(spec: str, solution: bool, path: Path | None, poll: bool, timeout: float
     seconds = common.timeout(timeout)
     target = common.folder(course, phase, solution=solution, path=path)
     backend = choose_backend(target, poll=poll)
-    session = _Session(course, phase, target, seconds)
+    session = _Session(course, phase, target, seconds, verbose)
     session.console.print(
         f"Grading {phase.key} in {target} on every save ({backend.reason}). Ctrl-C to stop.",
         soft_wrap=True,
