@@ -211,9 +211,7 @@ def summarise(error: BaseException) -> dict[str, Any]:
         seen = loader.memory_seen(where)
         summary.update(seen=seen, cause=_cause(known.MEMORY, "modest memory use", seen))
     else:
-        text = str(error).strip()
-        message = text.splitlines()[0] if text else ""
-        seen = f"{type(error).__name__}{': ' + message if message else ''}{where}"
+        seen = loader.describe_error(error)
         summary["seen"] = seen if where else f"the check itself stopped with {seen}"
     noticed = observe.first_cause()
     if noticed is not None and "cause" not in summary and summary["outcome"] == "failed":

@@ -8,13 +8,20 @@ The grader prints those sentences, the hint and a link, never a traceback.
 from grader.causes import Cause
 from grader.kit.failures import CheckFailed, CheckTimedOut, expect
 from grader.kit.http import GradingClient, describe_response, expect_status, json_body
-from grader.kit.loader import load_app, load_module, target_path, where_in_target
+from grader.kit.loader import (
+    describe_error,
+    load_app,
+    load_module,
+    target_path,
+    where_in_target,
+)
 
 __all__ = [
     "Cause",
     "CheckFailed",
     "CheckTimedOut",
     "GradingClient",
+    "describe_error",
     "describe_response",
     "expect",
     "expect_status",

@@ -112,10 +112,7 @@ def _note_exception(error: BaseException) -> None:
             causes.MEMORY, "a request to use a modest amount of memory", loader.memory_seen(where)
         )
     elif isinstance(error, Exception):
-        message = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        observe.note_server_error(
-            f"{type(error).__name__}{': ' + message if message else ''}{where}"
-        )
+        observe.note_server_error(loader.describe_error(error))
 
 
 def _wants_a_body(method: str, response: Any) -> bool:

@@ -203,9 +203,7 @@ def _import_failure(name: str, root: Path, error: BaseException) -> CheckFailed:
             cause=causes.SETTINGS_AT_IMPORT,
         )
     return CheckFailed(
-        expected=f"`{name}` to import",
-        seen=f"{type(error).__name__}: {_first_line(error)}{where}",
-        cause=causes.IMPORT_FAILS,
+        expected=f"`{name}` to import", seen=describe_error(error), cause=causes.IMPORT_FAILS
     )
 
 
@@ -213,6 +211,24 @@ def _first_line(error: BaseException) -> str:
     text = str(error).strip()
     first = text.splitlines()[0] if text else ""
     return first if len(first) <= 200 else first[:199] + "…"
+
+
+def describe_error(error: BaseException) -> str:
+    """`KeyError: 'x' (bookapi/main.py, line 3)`: an exception in one line, with the place in
+    the learner's code where there is one. A ValidationError lists its fields' problems."""
+    from pydantic import ValidationError
+
+    if isinstance(error, ValidationError):
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc']) or '(model)'}: {problem['msg']}"
+            for problem in error.errors()
+        )
+        text = f"ValidationError for {error.title}: {problems}"
+    else:
+        message = _first_line(error)
+        text = f"{type(error).__name__}{': ' + message if message else ''}"
+    text = text if len(text) <= 200 else text[:199] + "…"
+    return text + where_in_target(error.__traceback__)
 
 
 def _from_settings(error: BaseException) -> bool:

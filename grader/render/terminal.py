@@ -19,10 +19,10 @@ _MARKS = {
 VERBOSE_LINES = 40
 
 
-def _cause(console: Console, cause: CauseResult) -> None:
+def _cause(console: Console, cause: CauseResult, label: str) -> None:
     blocked = len(cause.checks)
     what = "1 check" if blocked == 1 else f"{blocked} checks"
-    console.print(Text("✘ ", style="red") + Text(f"One problem blocks {what}:", style="bold"))
+    console.print(Text("✘ ", style="red") + Text(f"{label} blocks {what}:", style="bold"))
     field(console, "expected", cause.expected)
     field(console, "saw", cause.seen)
     field(console, "hint", cause.hint)
@@ -30,11 +30,21 @@ def _cause(console: Console, cause: CauseResult) -> None:
     console.print()
 
 
-def _check(console: Console, check: CheckResult, verbose: bool) -> None:
+def _labels(result: PhaseResult) -> dict[str, str]:
+    """How causes are named: "One problem", or "Problem 2 of 3" when there are several."""
+    if len(result.causes) == 1:
+        return {result.causes[0].id: "One problem"}
+    count = len(result.causes)
+    return {cause.id: f"Problem {i} of {count}" for i, cause in enumerate(result.causes, 1)}
+
+
+def _check(console: Console, check: CheckResult, verbose: bool, labels: dict[str, str]) -> None:
     mark, colour = _MARKS[check.outcome]
     line = Text("  ") + Text(mark, style=colour) + Text(f" {check.name}")
     if check.blocked_by:
-        console.print(line + Text(" — blocked by the above", style="dim"), soft_wrap=True)
+        label = labels.get(check.blocked_by, "")
+        which = "the above" if len(labels) == 1 else label.lower().split(" of ")[0] + " above"
+        console.print(line + Text(f" — blocked by {which}", style="dim"), soft_wrap=True)
         return
     if not check.passed:
         line += Text(f" ({check.outcome.value})", style=colour)
@@ -60,10 +70,11 @@ def render(
         for line in capped(result.notice, 8):
             console.print(Text(line, style="yellow"))
         console.print()
+    labels = _labels(result)
     for cause in result.causes:
-        _cause(console, cause)
+        _cause(console, cause, labels[cause.id])
     for check in result.checks:
-        _check(console, check, verbose)
+        _check(console, check, verbose, labels)
     colour = "green" if result.all_passed else "red"
     console.print()
     console.print(
