@@ -213,8 +213,10 @@ def summarise(error: BaseException) -> dict[str, Any]:
     else:
         seen = loader.describe_error(error)
         summary["seen"] = seen if where else f"the check itself stopped with {seen}"
+    # What the kit noticed on the way (a deprecated API, a GET that wants a body, a refused
+    # connection...) is the root of whatever the check then saw, a suite's own cause included.
     noticed = observe.first_cause()
-    if noticed is not None and "cause" not in summary and summary["outcome"] == "failed":
+    if noticed is not None and summary["outcome"] == "failed":
         summary["cause"] = _cause(noticed.cause, noticed.expected, noticed.seen)
     return summary
 

@@ -111,7 +111,8 @@ def _note_exception(error: BaseException) -> None:
         observe.note_cause(
             causes.MEMORY, "a request to use a modest amount of memory", loader.memory_seen(where)
         )
-    elif isinstance(error, Exception):
+    elif isinstance(error, Exception) and where:
+        # Only the learner's own errors: a check's deliberate crash route is not their doing.
         observe.note_server_error(loader.describe_error(error))
 
 
