@@ -66,6 +66,15 @@ def test_check_texts_are_written(phase: Phase) -> None:
         assert "#" not in check.anchor, "anchor is the heading id alone"
 
 
+@pytest.mark.parametrize("phase", phase_params())
+def test_every_check_has_hint_steps(phase: Phase) -> None:
+    # `grade hint` shows the failure's own hint, then these, one per call.
+    for check in phase.checks:
+        assert len(check.steps) >= 2, f"{check.id} needs at least two hint steps"
+        assert all(step.strip() and step != check.hint for step in check.steps)
+        assert len(set(check.steps)) == len(check.steps)
+
+
 def test_a_broken_catalogue_is_reported_clearly(tmp_path: Path) -> None:
     (tmp_path / "course.toml").write_text(
         '[course]\ntitle = "x"\nsite_url = "http://h/"\ncheck_timeout = 1.0\n'

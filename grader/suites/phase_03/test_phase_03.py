@@ -1,4 +1,11 @@
-"""Phase 3 — Responses with Pydantic. One test per check in course.toml, in the same order."""
+"""Phase 3 — Responses with Pydantic. One test per check in course.toml, in the same order.
+
+Each failing step carries its own hint (and section, where it differs from the check's): a leak
+in a list answer points at the list's declared type, a leak in a 422 at `field_validator`, a
+leak in the schema at the schema. One mistake that fails several checks is a `Cause`, reported
+once: the user routes missing, a sign-up or a new book that crashes, `hash_password` raising,
+and each way a `created_at` goes wrong (absent, not ISO 8601, naive, not the real moment).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,8 @@ import os
 import re
 import sys
 import time
+import types
+import typing
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -15,11 +24,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from unittest import mock
 
+import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.routing import Route
 
-from grader.kit import CheckFailed, describe_response, expect, json_body, load_module
+from grader.kit import (
+    Cause,
+    CheckFailed,
+    GradingClient,
+    describe_response,
+    expect,
+    json_body,
+    load_module,
+)
 
 # Creating something may answer 200 (what Phase 3 asks) or 201 (what Phase 4 teaches).
 CREATED = (200, 201)
@@ -44,6 +63,141 @@ CLOCK_MARGIN = timedelta(minutes=10)
 # The local time zone the server runs in while timestamps are checked: UTC+05:45 (a POSIX TZ
 # string, so no time zone database is needed). Local time labelled as UTC is then 5.75 h off.
 SERVER_TZ = "<+0545>-05:45"
+# The `created_at` a client tries to set in server_fields_not_client_set.
+FORGED_MOMENT = datetime(2000, 1, 1, tzinfo=UTC)
+
+# --- causes: one mistake, several checks, reported once ----------------------------------------
+
+NO_USER_ROUTES = Cause(
+    id="no-user-routes",
+    hint="The user routes are not all there yet: add POST /users, GET /users and "
+    "GET /users/{user_id}, each declared to return `UserPublic` (a list of them for GET /users). "
+    "Every check that signs a user up or reads users waits on them.",
+    anchor="input-storage-and-public-models",
+)
+HASHING_FAILS = Cause(
+    id="hash-password-fails",
+    hint="`hash_password` in bookapi/security.py raises (still a TODO?), so no password can be "
+    "hashed and no sign-up can succeed: hash with pwdlib's `PasswordHash.recommended()`, one "
+    "hasher made at module level.",
+    anchor="hashing-passwords",
+)
+SIGN_UP_CRASHES = Cause(
+    id="sign-up-crashes",
+    hint="POST /users raises on a valid sign-up: fix the error at the file and line shown. A "
+    "`ValidationError` there usually means the stored `User` is built without a field it needs "
+    "(`created_at`, `password_hash`), or `UserPublic` is built from it without "
+    "`from_attributes=True`.",
+    anchor="input-storage-and-public-models",
+)
+SIGN_UP_REFUSED = Cause(
+    id="valid-sign-up-refused",
+    hint="POST /users refuses a valid sign-up with 422 (the error names the field): `UserCreate` "
+    "must accept usernames of 3 to 30 letters, digits, `.`, `_` or `-`, any valid email, and "
+    "passwords of 8 to 128 characters.",
+    anchor="input-storage-and-public-models",
+)
+BOOK_CREATE_CRASHES = Cause(
+    id="book-create-crashes",
+    hint="POST /books raises on a valid book: fix the error at the file and line shown. A "
+    "`ValidationError` there usually means the stored `Book` is built without a field it needs "
+    "or with one its type refuses (a missing or naive `created_at`), or `BookPublic` is built "
+    "from it without `from_attributes=True`.",
+    anchor="input-storage-and-public-models",
+)
+BOOK_REFUSED = Cause(
+    id="valid-book-refused",
+    hint="POST /books refuses a valid book with 422 (the error names the field): keep "
+    "`BookCreate` as Phase 2 left it; the new fields (`id`, `created_at`) belong to the stored "
+    "`Book`, not to the input model.",
+    anchor="input-storage-and-public-models",
+)
+NO_CREATED_AT = Cause(
+    id="no-created-at",
+    hint="The records answer no `created_at`: give the stored and public models (`Book`, "
+    "`BookPublic`, `User`, `UserPublic`) a `created_at: AwareDatetime`, and let the store stamp "
+    "it when it adds a record.",
+    anchor="timestamps-with-a-time-zone",
+)
+CREATED_AT_NOT_ISO = Cause(
+    id="created-at-not-iso",
+    hint="`created_at` must go out as an ISO 8601 date and time: declare it as a datetime "
+    "(`AwareDatetime`) and let Pydantic write it; a serializer of yours must keep that format, "
+    "not a layout of its own or a number.",
+    anchor="validators-and-serializers",
+)
+NAIVE = Cause(
+    id="naive-timestamps",
+    hint="A `created_at` goes out with no UTC offset: `datetime.now()` and `datetime.utcnow()` "
+    "are naive, as is any value whose `tzinfo` was dropped. Stamp records with "
+    "`datetime.now(UTC)` and declare the field as `AwareDatetime`, which refuses a naive value.",
+    anchor="timestamps-with-a-time-zone",
+)
+WRONG_MOMENT = Cause(
+    id="created-at-wrong-moment",
+    hint="A `created_at` is not the moment the record was made: "
+    "`datetime.now().replace(tzinfo=UTC)`, the usual culprit, is local time labelled as UTC, "
+    "right only on a server that runs in UTC (the grader runs yours at UTC+05:45). Stamp each "
+    "record with `datetime.now(UTC)` when the store adds it.",
+    anchor="timestamps-with-a-time-zone",
+)
+
+# --- step hints --------------------------------------------------------------------------------
+
+LOC_HINT = (
+    "Let the model refuse it, on the field itself (a constraint or a `field_validator`), so the "
+    "422's `loc` ends with the field's name; a 422 raised by hand, or by a `model_validator`, "
+    "names no field."
+)
+ECHO_HINT = (
+    "A 422 for another field repeats the password the client sent: a `model_validator`'s error "
+    "carries the whole body as its `input`. Check single fields with `field_validator` (or a "
+    "constraint on the field)."
+)
+UNDECLARED_HINT = (
+    "{request} answers a shape nothing filters (a `Response` built by hand, or a dict): return "
+    "models, and declare the public one as the route's return type (or `response_model=`), so "
+    "FastAPI sends only its fields."
+)
+EXCLUDE_ON_LIST_HINT = (
+    "{request} answers a list: `response_model_exclude` applies to the list, not to its items, "
+    "so every item keeps its hash. Declare `list[UserPublic]` as the route's type instead."
+)
+DECLARED_SECRET_HINT = (
+    "{request} declares `{model}`, a model that holds {what}: declare a public model that lists "
+    "only public fields (`UserPublic`, `list[UserPublic]` for a list) as its return type or "
+    "`response_model`."
+)
+PUBLIC_SECRET_HINT = (
+    "{request} declares `{model}`, and that public model itself has a field holding {what}: "
+    "a public model lists only what clients may see (id, username, email, created_at, and "
+    "fields public by nature)."
+)
+ERROR_BODY_HINT = (
+    "An error answer ({status}) carries it: an error's `detail` names the problem only, never "
+    "the stored user or what the client sent."
+)
+CRASH_BODY_HINT = (
+    "A crash answer ({status}) carries it: with `FastAPI(debug=True)` a crash answers its "
+    "traceback, values and all. Leave `debug` off, so a crash answers a generic body."
+)
+HEADER_HINT = (
+    "A response header carries it: no header (a cookie, a `Location`, an `X-` header of yours) "
+    "may hold a password or a hash."
+)
+SCHEMA_SECRET_HINT = (
+    "The schema shows clients a secret field: declare a public model without it (`UserPublic`) "
+    "as the route's return type or `response_model`."
+)
+VERIFY_HINT = (
+    "Answer the hasher's verdict as a bool: pwdlib's `verify` takes the password first and the "
+    "hash second; argon2-cffi's takes them the other way round and raises on a mismatch, which "
+    "must become False."
+)
+SCHEMA_EXCLUDE_HINT = (
+    "`response_model_exclude` drops the field from answers, but the schema still documents the "
+    "whole model, hash included: declare a public model without it (`UserPublic`) instead."
+)
 
 
 def _book(**changes: Any) -> dict[str, Any]:
@@ -64,16 +218,120 @@ def _signup(username: str, password: str, **changes: Any) -> dict[str, Any]:
     } | changes
 
 
-def _create(client: TestClient, path: str, payload: dict[str, Any], what: str) -> dict[str, Any]:
-    response = client.post(path, json=payload)
-    expect(
-        response.status_code in CREATED,
-        expected=f"POST {path} with {what} to answer 200",
-        seen=describe_response(response),
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[GradingClient]:
+    """The shared fixture's client, except that a route that raises answers 500 (and the kit
+    notes the error) instead of stopping the check: a crash during a sign-up is then named once,
+    as a cause, and the steps that do not depend on it still run."""
+    with GradingClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def _route_missing(client: GradingClient, method: str, path: str) -> bool:
+    """Whether the app has no route at all for `method path` (not just no record behind it)."""
+    return not any(
+        isinstance(route, Route)
+        and method in (route.methods or ())
+        and route.path_regex.match(path) is not None
+        for route in client.app.routes
     )
+
+
+def _hash_password_fails(password: Any) -> bool:
+    """Whether the learner's `hash_password` raises for `password` (only asked after a 500)."""
+    hash_password = getattr(sys.modules.get("bookapi.security"), "hash_password", None)
+    if not callable(hash_password):
+        return False
+    try:
+        hash_password(password)
+    except Exception:
+        return True
+    return False
+
+
+def _creation_failed(
+    client: GradingClient, path: str, payload: dict[str, Any], what: str, response: Any
+) -> CheckFailed:
+    """Why POST `path` with a valid `payload` did not answer 200 or 201, as a kind failure."""
+    expected = f"POST {path} with {what} to store it and answer 200"
+    seen = describe_response(response)
+    users = path == "/users"
+    status = response.status_code
+    if status in (404, 405) and _route_missing(client, "POST", path):
+        if users:
+            return CheckFailed(expected, seen, cause=NO_USER_ROUTES)
+        return CheckFailed(
+            expected,
+            seen,
+            hint="Keep POST /books from Phase 2, declared to return `BookPublic` now.",
+            anchor="let-the-return-type-filter-the-output",
+        )
+    if status >= 500:
+        if users and _hash_password_fails(payload.get("password")):
+            return CheckFailed(expected, seen, cause=HASHING_FAILS)
+        return CheckFailed(expected, seen, cause=SIGN_UP_CRASHES if users else BOOK_CREATE_CRASHES)
+    if status == 422:
+        return CheckFailed(expected, seen, cause=SIGN_UP_REFUSED if users else BOOK_REFUSED)
+    return CheckFailed(
+        expected,
+        seen,
+        hint=f'Declare the route as `@app.post("{path}")`, exactly that path, and let it answer '
+        "the new record with 200 (201 is fine too); no redirect, no other status.",
+        anchor="input-storage-and-public-models",
+    )
+
+
+def _create(client: GradingClient, path: str, payload: dict[str, Any], what: str) -> dict[str, Any]:
+    response = client.post(path, json=payload)
+    if response.status_code not in CREATED:
+        raise _creation_failed(client, path, payload, what, response)
     body = json_body(response, f"the answer to POST {path}")
-    expect(isinstance(body, dict), expected="a JSON object", seen=f"{body!r}")
+    expect(
+        isinstance(body, dict),
+        expected=f"POST {path} to answer the new record as one JSON object",
+        seen=f"{body!r}"[:200],
+        hint=f"Answer the record just stored, as one `{_public(path)}`: not a list, not a "
+        "message, not the whole store.",
+        anchor="let-the-return-type-filter-the-output",
+    )
     return body
+
+
+def _public(path: str) -> str:
+    return "UserPublic" if path.startswith("/users") else "BookPublic"
+
+
+def _get_json(client: GradingClient, path: str, what: str, hint: str, anchor: str) -> Any:
+    """The JSON answer of GET `path` (200 expected), or a failure with this step's hint."""
+    response = client.get(path)
+    if response.status_code != 200 and path.startswith("/users"):
+        template = "/users/{user_id}" if path.count("/") > 1 else "/users"
+        expect(
+            not (response.status_code in (404, 405) and _route_missing(client, "GET", path)),
+            expected=f"GET {path} to answer 200 with {what} (a GET {template} route)",
+            seen=describe_response(response),
+            cause=NO_USER_ROUTES,
+        )
+    expect(
+        response.status_code == 200,
+        expected=f"GET {path} to answer 200 with {what}",
+        seen=describe_response(response),
+        hint=hint,
+        anchor=anchor,
+    )
+    return json_body(response, what)
+
+
+def _objects(value: Any, what: str, hint: str) -> list[dict[str, Any]]:
+    """`value` as a list of JSON objects, or a failure that says what came instead."""
+    expect(
+        isinstance(value, list) and all(isinstance(item, dict) for item in value),
+        expected=f"{what} as a JSON list of objects",
+        seen=f"{value!r}"[:200],
+        hint=hint,
+        anchor="let-the-return-type-filter-the-output",
+    )
+    return value
 
 
 def _walk(value: Any, where: str = "") -> Iterator[tuple[str, str | None, Any]]:
@@ -128,37 +386,37 @@ def _digest_like(value: str) -> bool:
     )
 
 
-def _leak_in(response: Any, body: Any, passwords: list[str], hashes: list[str]) -> str | None:
-    """What in one response looks like a password or a hash, or None."""
+def _leak_in(
+    response: Any, body: Any, passwords: list[str], hashes: list[str]
+) -> tuple[str, str] | None:
+    """What in one response looks like a password or a hash, and where ("body" or "header")."""
     headers = " ".join(f"{name}: {value}" for name, value in response.headers.items())
-    text = f"{response.text}\n{headers}"
     for password in passwords:
-        if password in text:
-            if response.status_code == 422:
-                # The usual cause: a model-level validator, whose error repeats the whole body.
-                return (
-                    f"the password {password!r} the check sent, in a 422 (a `model_validator`'s "
-                    "error repeats the whole body: check single fields with `field_validator`)"
-                )
-            return f"the password {password!r} the check sent"
+        if password in response.text:
+            return f"the password {password!r} the check sent", "body"
+        if password in headers:
+            return f"the password {password!r} the check sent", "header"
     # The hashes the learner's own hash_password made during the check, in any format, whole
     # or in part (the salt or the digest on its own).
     for hashed in hashes:
         pieces = [hashed, *(p for p in re.split(r"[$:]", hashed) if DIGEST_PIECE.fullmatch(p))]
-        if any(piece in text for piece in pieces):
-            return f"the hash that hash_password returned at sign-up: {hashed[:24]}…"
+        what = f"the hash that hash_password returned at sign-up: {hashed[:24]}…"
+        if any(piece in response.text for piece in pieces):
+            return what, "body"
+        if any(piece in headers for piece in pieces):
+            return what, "header"
     for where, key, value in _walk(body):
         if key is not None and _is_secret_name(key) and isinstance(value, str) and value:
-            return f"a field `{key}` (at {where.lstrip('.')})"
+            return f"a field `{key}` (at {where.lstrip('.')})", "body"
         if isinstance(value, str) and _hash_format(value):
-            return f"a value that looks like a password hash: {value[:24]}…"
+            return f"a value that looks like a password hash: {value[:24]}…", "body"
     # In a user object, a string under a key the public model does not have must not look like
     # a digest either. UUIDs, slugs, bios and URLs do not.
     for value in (body, *(item for _where, _key, item in _walk(body))):
         if isinstance(value, dict) and "username" in value:
             for key, item in value.items():
                 if key not in PUBLIC_USER_FIELDS and isinstance(item, str) and _digest_like(item):
-                    return f"an extra field `{key}` with the hash-like value {item[:24]}…"
+                    return f"an extra field `{key}` with the hash-like value {item[:24]}…", "body"
     return None
 
 
@@ -195,16 +453,77 @@ def _recording_hashes() -> Iterator[list[tuple[Any, str]]]:
         yield calls
 
 
-def _check_no_leak(response: Any, request: str, passwords: list[str], hashes: list[str]) -> None:
+def _route_for(app: FastAPI, request: str) -> APIRoute | None:
+    method, path = request.split(" ", 1)
+    for route in app.routes:
+        if isinstance(route, APIRoute) and method in route.methods:
+            if route.path_regex.match(path) is not None:
+                return route
+    return None
+
+
+def _type_name(annotation: Any) -> str:
+    args = typing.get_args(annotation)
+    origin = typing.get_origin(annotation)
+    if args and origin in (typing.Union, types.UnionType):
+        return " | ".join(_type_name(arg) for arg in args)
+    name = getattr(origin or annotation, "__name__", repr(annotation))
+    return f"{name}[{', '.join(_type_name(arg) for arg in args)}]" if args else name
+
+
+def _has_model(annotation: Any) -> bool:
+    """Whether a route's response model is, or holds, a Pydantic model: something that filters."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_has_model(arg) for arg in typing.get_args(annotation))
+
+
+def _leak_advice(
+    app: FastAPI, request: str, response: Any, body: Any, what: str
+) -> tuple[str, str]:
+    """The fix for a leak (hint, section), by where it was found: an error, a list, a type."""
+    status = response.status_code
+    if status == 422:
+        return ECHO_HINT, "validators-and-serializers"
+    if status >= 500:
+        anchor = "phase-4#unexpected-errors-generic-outside-detailed-inside"
+        return CRASH_BODY_HINT.format(status=status), anchor
+    if status >= 400:
+        return ERROR_BODY_HINT.format(status=status), "dont-build-responses-by-hand"
+    route = _route_for(app, request)
+    model = route.response_model if route is not None else None
+    if route is None or not _has_model(model):
+        return UNDECLARED_HINT.format(request=request), "dont-build-responses-by-hand"
+    if route.response_model_exclude and isinstance(body, list):
+        return EXCLUDE_ON_LIST_HINT.format(request=request), "hiding-a-field-instead-excludetrue"
+    secret = "the password" if what.startswith("the password") else "the hash"
+    name = _type_name(model)
+    template = PUBLIC_SECRET_HINT if "Public" in name else DECLARED_SECRET_HINT
+    hint = template.format(request=request, model=name, what=secret)
+    return hint, "let-the-return-type-filter-the-output"
+
+
+def _check_no_leak(
+    app: FastAPI, response: Any, request: str, passwords: list[str], hashes: list[str]
+) -> None:
     try:
         body = json.loads(response.text)
     except ValueError:
         body = None
-    leak = _leak_in(response, body, passwords, hashes)
-    expect(
-        leak is None,
+    found = _leak_in(response, body, passwords, hashes)
+    if found is None:
+        return
+    what, place = found
+    if place == "header":
+        hint, anchor = HEADER_HINT, None
+    else:
+        hint, anchor = _leak_advice(app, request, response, body, what)
+    raise CheckFailed(
         expected="no response to carry a password or a password hash",
-        seen=f"{request} answers {response.status_code} with {leak}",
+        seen=f"{request} answers {response.status_code} with {what}"
+        + (" in a header" if place == "header" else ""),
+        hint=hint,
+        anchor=anchor,
     )
 
 
@@ -216,25 +535,64 @@ def _errors_name(response: Any, field: str) -> bool:
     return any(isinstance(e, dict) and field in (e.get("loc") or [])[-1:] for e in detail)
 
 
-def _expect_422(response: Any, field: str, what: str) -> None:
+def _expect_422(
+    client: GradingClient,
+    response: Any,
+    path: str,
+    field: str,
+    what: str,
+    *,
+    hint: str,
+    anchor: str | None = None,
+    loc_anchor: str = "validators-and-serializers",
+) -> None:
+    """`response` (to POST `path`) refused `what` with a 422 that names `field`."""
+    expect(
+        not (
+            path == "/users"
+            and response.status_code in (404, 405)
+            and _route_missing(client, "POST", path)
+        ),
+        expected=f"POST /users with {what} to be refused with 422",
+        seen=describe_response(response),
+        cause=NO_USER_ROUTES,
+    )
     expect(
         response.status_code == 422,
-        expected=f"{what} to be refused with 422",
+        expected=f"POST {path} with {what} to be refused with 422",
         seen=describe_response(response),
+        hint=hint,
+        anchor=anchor,
     )
     expect(
         _errors_name(response, field),
         expected=f"the 422's detail to name the field `{field}` in an error's `loc`",
         seen=describe_response(response),
+        hint=LOC_HINT,
+        anchor=loc_anchor,
     )
 
 
-def _created_at(body: dict[str, Any], what: str) -> datetime:
-    """The aware `created_at` of a response, or a kind failure that says what is wrong."""
+def _created_at(
+    body: dict[str, Any],
+    what: str,
+    *,
+    missing_hint: str | None = None,
+    missing_anchor: str | None = None,
+) -> datetime:
+    """The aware, current `created_at` of an answer, or a failure that names what is wrong.
+
+    Each way a timestamp goes wrong is a cause: the same stamp fails every check that reads it.
+    Only a field missing from one route's answer while another has it is that route's own step
+    (`missing_hint`).
+    """
     expect(
         "created_at" in body,
         expected=f"{what} to include `created_at`",
         seen=f"the fields {sorted(body)}",
+        hint=missing_hint,
+        anchor=missing_anchor,
+        cause=None if missing_hint else NO_CREATED_AT,
     )
     value = body["created_at"]
     try:
@@ -245,12 +603,14 @@ def _created_at(body: dict[str, Any], what: str) -> datetime:
         moment is not None,
         expected=f"{what}'s `created_at` to be an ISO 8601 date and time",
         seen=f"{value!r}",
+        cause=CREATED_AT_NOT_ISO,
     )
     assert moment is not None
     expect(
         moment.utcoffset() is not None,
         expected=f"{what}'s `created_at` to carry a UTC offset, like ...T12:00:00Z or +00:00",
         seen=f"{value!r}, with no offset (a naive datetime)",
+        cause=NAIVE,
     )
     hours = (moment - datetime.now(UTC)).total_seconds() / 3600
     expect(
@@ -258,8 +618,24 @@ def _created_at(body: dict[str, Any], what: str) -> datetime:
         expected=f"{what}'s `created_at` to be the moment it was created",
         seen=f"{value!r}, which is {hours:+.2f} hours from now"
         + (" (local time labelled with another zone's offset?)" if abs(hours) > 0.5 else ""),
+        cause=WRONG_MOMENT,
     )
     return moment
+
+
+def _is_forged(value: Any) -> bool:
+    """Whether an answered `created_at` is the one the client sent, in any zone or notation."""
+    if str(value).startswith("2000-01-01"):
+        return True
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return False
+    if moment is None:
+        return False
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return abs(moment - FORGED_MOMENT) < timedelta(days=1)
 
 
 @contextmanager
@@ -296,14 +672,22 @@ def _fill(path: str, value: int) -> str:
     return re.sub(r"\{[^}]+\}", str(value), path)
 
 
-def test_user_routes(client: TestClient) -> None:
+def test_user_routes(client: GradingClient) -> None:
     sent = _signup("ada_lovelace", "analytical-engine-1843")
     created = _create(client, "/users", sent, "a valid sign-up")
     missing = [field for field in PUBLIC_USER_FIELDS if field not in created]
     expect(
+        missing != ["created_at"],
+        expected="the new user's public fields to include `created_at`",
+        seen=f"no created_at in {sorted(created)}",
+        cause=NO_CREATED_AT,
+    )
+    expect(
         not missing,
         expected=f"the new user's public fields {', '.join(PUBLIC_USER_FIELDS)}",
         seen=f"no {', '.join(missing)} in {sorted(created)}",
+        hint="POST /users answers the new user as `UserPublic`: `id`, `username`, `email` and "
+        "`created_at` (and nothing secret). Declare it as the route's return type.",
     )
     expect(
         isinstance(created["id"], int)
@@ -311,94 +695,148 @@ def test_user_routes(client: TestClient) -> None:
         and str(created["email"]).lower() == sent["email"],
         expected="the new user's id (an integer), username and email as sent",
         seen=f"{created!r}",
+        hint="Answer what the store kept: the integer `id` the store handed out, and the "
+        "`username` and `email` the client sent, unchanged.",
     )
 
-    one = client.get(f"/users/{created['id']}")
-    expect(
-        one.status_code == 200,
-        expected=f"GET /users/{created['id']} to answer 200 with the user just created",
-        seen=describe_response(one),
+    one = f"/users/{created['id']}"
+    body = _get_json(
+        client,
+        one,
+        "the user just created",
+        hint="GET /users/{user_id} looks the id up in the user store and answers that user as "
+        "`UserPublic`; a user POST /users just answered must be found.",
+        anchor="input-storage-and-public-models",
     )
-    body = json_body(one, "the user")
     expect(
         isinstance(body, dict) and all(body.get(f) == created[f] for f in PUBLIC_USER_FIELDS),
-        expected="GET /users/{id} to answer the same public fields POST /users answered",
+        expected=f"GET {one} to answer the same public fields POST /users answered",
         seen=f"{body!r}",
+        hint="Declare `UserPublic` as GET /users/{user_id}'s return type too, and convert the "
+        "stored user to it, so it answers exactly what POST /users answered.",
+        anchor="let-the-return-type-filter-the-output",
     )
 
-    listing = client.get("/users")
-    expect(
-        listing.status_code == 200,
-        expected="GET /users to answer 200 with a list of users",
-        seen=describe_response(listing),
+    users = _get_json(
+        client,
+        "/users",
+        "a list of users",
+        hint="Add GET /users, answering every stored user as `list[UserPublic]`.",
+        anchor="input-storage-and-public-models",
     )
-    users = json_body(listing, "the user list")
     expect(
         isinstance(users, list)
         and any(isinstance(u, dict) and u.get("id") == created["id"] for u in users),
         expected="GET /users to list the user just created",
         seen=f"{users!r}"[:200],
+        hint="GET /users answers a JSON list of every user in the store (the one just signed "
+        "up included), each as `UserPublic`; not a dict that holds them.",
     )
 
-    absent = client.get(f"/users/{created['id'] + 1000}")
+    unknown = f"/users/{created['id'] + 1000}"
+    absent = client.get(unknown)
     expect(
         absent.status_code == 404,
-        expected="GET /users/{id} for an unknown id to answer 404",
+        expected=f"GET {unknown} (an id no user has) to answer 404",
         seen=describe_response(absent),
+        hint="When the store has no such user, raise `HTTPException(status_code=404, ...)`, as "
+        "GET /books/{book_id} does; never answer 200 with `null`.",
+        anchor="phase-2#path-parameters",
     )
     error = json_body(absent, "the 404")
     expect(
         isinstance(error, dict) and "detail" in error,
         expected='the 404 body to be {"detail": ...}',
         seen=describe_response(absent),
+        hint='Raise `HTTPException(status_code=404, detail="...")`: FastAPI answers it as '
+        '`{"detail": ...}`, the error shape every route shares.',
+        anchor="phase-2#path-parameters",
     )
 
     bad_email = client.post("/users", json=_signup("grace", "compiler-1952", email="not-an-email"))
-    _expect_422(bad_email, "email", "a sign-up with the email 'not-an-email'")
+    _expect_422(
+        client,
+        bad_email,
+        "/users",
+        "email",
+        "the email 'not-an-email'",
+        hint="Declare `email` as `EmailStr` in `UserCreate`, so an address that is not one is "
+        "refused with 422 before your route runs.",
+        loc_anchor="phase-2#validate-with-pydantic-not-with-if-statements-in-handlers",
+    )
     short = client.post("/users", json=_signup("alan_t", "enigma"))
-    _expect_422(short, "password", "a sign-up with a 6-character password")
+    _expect_422(
+        client,
+        short,
+        "/users",
+        "password",
+        "the 6-character password 'enigma'",
+        hint="Give the password a minimum length of 8 (and a maximum of 128) in `UserCreate`, "
+        "with `StringConstraints` or `Field`, so a shorter one is refused with 422.",
+        loc_anchor="phase-2#validate-with-pydantic-not-with-if-statements-in-handlers",
+    )
 
 
-def test_book_routes_public(client: TestClient) -> None:
+def test_book_routes_public(client: GradingClient) -> None:
     sent = _book()
     created = _create(client, "/books", sent, "a valid book")
     missing = [field for field in PUBLIC_BOOK_FIELDS if field not in created]
     expect(
+        missing != ["created_at"],
+        expected="the new book's public fields to include `created_at`",
+        seen=f"no created_at in {sorted(created)}",
+        cause=NO_CREATED_AT,
+    )
+    expect(
         not missing,
         expected=f"the new book's public fields {', '.join(PUBLIC_BOOK_FIELDS)}",
         seen=f"no {', '.join(missing)} in {sorted(created)}",
+        hint="POST /books answers the new book as `BookPublic`: `id`, `title`, `author`, "
+        "`year`, `isbn` and `created_at`. Declare it as the route's return type.",
     )
     expect(
         all(created[key] == value for key, value in sent.items()),
         expected="the new book's title, author, year and isbn as sent",
         seen=f"{created!r}",
+        hint="Store what the client sent: build the stored `Book` from every field of the "
+        "validated `BookCreate`, and answer those values unchanged.",
+        anchor="input-storage-and-public-models",
     )
 
-    one = client.get(f"/books/{created['id']}")
-    expect(
-        one.status_code == 200,
-        expected=f"GET /books/{created['id']} to answer 200 with the book just created",
-        seen=describe_response(one),
+    one = f"/books/{created['id']}"
+    body = _get_json(
+        client,
+        one,
+        "the book just created",
+        hint="GET /books/{book_id} must keep finding the books POST /books stores, as in "
+        "Phase 2; it now answers them as `BookPublic`.",
+        anchor="phase-2#path-parameters",
     )
-    body = json_body(one, "the book")
     expect(
         isinstance(body, dict) and all(body.get(f) == created[f] for f in PUBLIC_BOOK_FIELDS),
-        expected="GET /books/{id} to answer the same public fields POST /books answered",
+        expected=f"GET {one} to answer the same public fields POST /books answered",
         seen=f"{body!r}",
+        hint="Declare `BookPublic` as GET /books/{book_id}'s return type too, so it answers "
+        "exactly what POST /books answered.",
     )
 
-    listing = client.get("/books")
-    books = json_body(listing, "the book list")
+    books = _get_json(
+        client,
+        "/books",
+        "the book list",
+        hint="GET /books must keep answering 200 with a list, as in Phase 2.",
+        anchor="phase-2#query-parameter-models",
+    )
     expect(
-        listing.status_code == 200
-        and isinstance(books, list)
-        and any(isinstance(b, dict) and b == body for b in books),
+        isinstance(books, list) and any(isinstance(b, dict) and b == body for b in books),
         expected="GET /books to list the book, with the same public fields",
-        seen=describe_response(listing),
+        seen=f"{books!r}"[:200],
+        hint="Declare `list[BookPublic]` as GET /books's return type, so each listed book "
+        "answers the same fields as GET /books/{book_id}.",
     )
 
 
-def test_no_password_in_responses(app: FastAPI, client: TestClient) -> None:
+def test_no_password_in_responses(app: FastAPI, client: GradingClient) -> None:
     passwords = ["Leak-Check-Alpha-91", "Leak-Check-Bravo-92", "Leak-Check-Charlie-93"]
     seen: list[tuple[str, Any]] = []
 
@@ -408,12 +846,10 @@ def test_no_password_in_responses(app: FastAPI, client: TestClient) -> None:
         return response
 
     with _recording_hashes() as hashed:
-        first = call("POST", "/users", _signup("leak_check_a", passwords[0]))
-        expect(
-            first.status_code in CREATED,
-            expected="POST /users with a valid sign-up to answer 200",
-            seen=describe_response(first),
-        )
+        valid = _signup("leak_check_a", passwords[0])
+        first = call("POST", "/users", valid)
+        if first.status_code not in CREATED:
+            raise _creation_failed(client, "/users", valid, "a valid sign-up", first)
         # Sign-ups refused for another field: the error must not carry the (valid) password.
         call("POST", "/users", _signup("leak_check_c", passwords[1], email="no-at-sign"))
         call("POST", "/users", _signup("   ", passwords[2]))
@@ -427,7 +863,7 @@ def test_no_password_in_responses(app: FastAPI, client: TestClient) -> None:
 
     hashes = [hash_ for _password, hash_ in hashed if len(hash_) >= 16]
     for request, response in seen:
-        _check_no_leak(response, request, passwords, hashes)
+        _check_no_leak(app, response, request, passwords, hashes)
 
 
 def _resolve(schema: Any, components: dict[str, Any], depth: int = 0) -> Any:
@@ -485,34 +921,69 @@ def _success_schema(operation: dict[str, Any], components: dict[str, Any]) -> An
 
 
 def _documents(
-    paths: dict[str, Any], components: dict[str, Any], route: str, fields: tuple[str, ...]
+    app: FastAPI,
+    paths: dict[str, Any],
+    components: dict[str, Any],
+    route: str,
+    fields: tuple[str, ...],
 ) -> None:
     method, pattern = route.split(" ", 1)
     matches = [p for p in paths if re.fullmatch(pattern, p) and method.lower() in paths[p]]
     shown = pattern.replace(r"\{[^/}]+\}", "{id}")
-    expect(
-        matches,
-        expected=f"{method} {shown} in the OpenAPI schema",
-        seen=f"the schema's paths are {sorted(paths) or 'empty'}",
-    )
+    model = _public(shown)
+    if not matches:
+        served = any(
+            isinstance(r, Route) and method in (r.methods or ()) and re.fullmatch(pattern, r.path)
+            for r in app.routes
+        )
+        expect(
+            served or not shown.startswith("/users"),
+            expected=f"{method} {shown} in the OpenAPI schema",
+            seen=f"the app has no {method} {shown} route",
+            cause=NO_USER_ROUTES,
+        )
+        raise CheckFailed(
+            expected=f"{method} {shown} in the OpenAPI schema",
+            seen=f"the schema's paths are {sorted(paths) or 'empty'}",
+            hint=f"{method} {shown} is served but hidden from the schema: drop "
+            "`include_in_schema=False`, clients read their contract there."
+            if served
+            else f"Add {method} {shown}, declared to return `{model}`.",
+            anchor="what-the-openapi-schema-shows" if served else "input-storage-and-public-models",
+        )
     schema = _success_schema(paths[matches[0]][method.lower()], components)
     if isinstance(schema, dict) and schema.get("type") == "array":
         schema = _resolve(schema.get("items"), components)
     documented = schema.get("properties", {}) if isinstance(schema, dict) else {}
+    missing = [field for field in fields if field not in documented]
     expect(
-        all(field in documented for field in fields),
+        missing != ["created_at"],
+        expected=f"{method} {shown}'s success response documented with `created_at`",
+        seen=f"a documented schema with {sorted(documented)}",
+        cause=NO_CREATED_AT,
+    )
+    expect(
+        not missing,
         expected=f"{method} {shown}'s success response documented with the public fields "
         f"{', '.join(fields)} (declare a return type or response_model)",
         seen=f"a documented schema with {sorted(documented) or 'no fields'}",
+        hint=f"{method} {shown} documents no response model: declare its return type "
+        f"(`{model}`, a list of them for a list) or `response_model=`. A route that returns a "
+        "`Response` it built documents nothing."
+        if not documented
+        else f"Declare `{model}`, with every public field, as {method} {shown}'s return type.",
+        anchor="dont-build-responses-by-hand" if not documented else None,
     )
 
 
-def test_openapi_public_schemas(client: TestClient) -> None:
+def test_openapi_public_schemas(app: FastAPI, client: GradingClient) -> None:
     response = client.get("/openapi.json")
     expect(
         response.status_code == 200,
         expected="the OpenAPI schema at /openapi.json",
         seen=describe_response(response),
+        hint="Keep FastAPI's schema at /openapi.json (the default `openapi_url`): it is how "
+        "clients, and this check, read what each route answers.",
     )
     schema = json_body(response, "the OpenAPI schema")
     paths = schema.get("paths", {})
@@ -526,7 +997,7 @@ def test_openapi_public_schemas(client: TestClient) -> None:
         ("GET /users", PUBLIC_USER_FIELDS),
         (f"GET /users/{item}", PUBLIC_USER_FIELDS),
     ):
-        _documents(paths, components, route, fields)
+        _documents(app, paths, components, route, fields)
 
     for path, operations in paths.items():
         for method, operation in operations.items():
@@ -541,10 +1012,15 @@ def test_openapi_public_schemas(client: TestClient) -> None:
                     ),
                     None,
                 )
-                expect(
-                    secret is None,
+                if secret is None:
+                    continue
+                served = _route_for(app, f"{method.upper()} {path}")
+                excluded = served is not None and bool(served.response_model_exclude)
+                raise CheckFailed(
                     expected="no response schema to have a password or hash field",
                     seen=f"a field `{secret}` in the {code} response of {method.upper()} {path}",
+                    hint=SCHEMA_EXCLUDE_HINT if excluded else SCHEMA_SECRET_HINT,
+                    anchor="hiding-a-field-instead-excludetrue" if excluded else None,
                 )
 
     hashes = [v for _, _, v in _walk(schema) if isinstance(v, str) and _hash_format(v)]
@@ -552,50 +1028,152 @@ def test_openapi_public_schemas(client: TestClient) -> None:
         not hashes,
         expected="the OpenAPI schema to hold no password hash (in an example or a default)",
         seen=f"the value {hashes[0][:24] if hashes else ''}…",
+        hint="A model's example or default (`examples=`, `json_schema_extra`, a field's "
+        "default) holds a real password hash: show an obvious placeholder, or nothing.",
     )
 
 
-def test_datetimes_have_offset(client: TestClient) -> None:
+def test_datetimes_have_offset(client: GradingClient) -> None:
     # The server's local time zone is not UTC here, as on most laptops: local time passed off
     # as UTC is then hours away from the real moment.
     with _server_time_zone(SERVER_TZ):
         book = _create(client, "/books", _book(), "a valid book")
-        user = _create(client, "/users", _signup("clock_check", "what-time-is-it"), "a sign-up")
     moment = _created_at(book, "the new book")
-    again = json_body(client.get(f"/books/{book.get('id')}"), "the book")
+    one = f"/books/{book.get('id')}"
+    again = _get_json(
+        client,
+        one,
+        "the book",
+        hint="GET /books/{book_id} must find the book POST /books just stored, as in Phase 2.",
+        anchor="phase-2#path-parameters",
+    )
     expect(
-        isinstance(again, dict) and _created_at(again, "GET /books/{id}") == moment,
-        expected="GET /books/{id} to answer the same `created_at` as POST /books",
+        isinstance(again, dict),
+        expected=f"GET {one} to answer the book as one JSON object",
+        seen=f"{again!r}"[:200],
+        hint="Declare `BookPublic` as GET /books/{book_id}'s return type.",
+        anchor="let-the-return-type-filter-the-output",
+    )
+    expect(
+        _created_at(
+            again,
+            f"GET {one}",
+            missing_hint="GET /books/{book_id} answers no `created_at` although POST /books "
+            "does: declare `BookPublic` as its return type too.",
+            missing_anchor="let-the-return-type-filter-the-output",
+        )
+        == moment,
+        expected=f"GET {one} to answer the same `created_at` as POST /books",
         seen=f"{again!r}",
+        hint="Stamp `created_at` once, when the store adds the book, and answer the stored "
+        "value: a read must not make a new timestamp.",
     )
-    for listed in json_body(client.get("/books"), "the book list"):
-        _created_at(listed, "each book in GET /books")
+    books = _get_json(
+        client,
+        "/books",
+        "the book list",
+        hint="GET /books must keep answering 200 with a list, as in Phase 2.",
+        anchor="phase-2#query-parameter-models",
+    )
+    for listed in _objects(
+        books, "GET /books", "Declare `list[BookPublic]` as GET /books's return type."
+    ):
+        _created_at(
+            listed,
+            "each book in GET /books",
+            missing_hint="GET /books lists books with no `created_at`: declare "
+            "`list[BookPublic]` as its return type.",
+            missing_anchor="let-the-return-type-filter-the-output",
+        )
 
+    with _server_time_zone(SERVER_TZ):
+        user = _create(client, "/users", _signup("clock_check", "what-time-is-it"), "a sign-up")
     _created_at(user, "the new user")
-    for listed in json_body(client.get("/users"), "the user list"):
-        _created_at(listed, "each user in GET /users")
-    again = json_body(client.get(f"/users/{user.get('id')}"), "the user")
-    _created_at(again, "GET /users/{id}")
+    users = _get_json(
+        client,
+        "/users",
+        "the user list",
+        hint="GET /users answers every stored user as `list[UserPublic]`.",
+        anchor="input-storage-and-public-models",
+    )
+    for listed in _objects(
+        users, "GET /users", "Declare `list[UserPublic]` as GET /users's return type."
+    ):
+        _created_at(
+            listed,
+            "each user in GET /users",
+            missing_hint="GET /users lists users with no `created_at`: declare "
+            "`list[UserPublic]` as its return type.",
+            missing_anchor="let-the-return-type-filter-the-output",
+        )
+    again = _get_json(
+        client,
+        f"/users/{user.get('id')}",
+        "the user",
+        hint="GET /users/{user_id} answers the stored user as `UserPublic`.",
+        anchor="input-storage-and-public-models",
+    )
+    expect(
+        isinstance(again, dict),
+        expected=f"GET /users/{user.get('id')} to answer the user as one JSON object",
+        seen=f"{again!r}"[:200],
+        hint="Declare `UserPublic` as GET /users/{user_id}'s return type.",
+        anchor="let-the-return-type-filter-the-output",
+    )
+    _created_at(
+        again,
+        f"GET /users/{user.get('id')}",
+        missing_hint="GET /users/{user_id} answers no `created_at` although POST /users does: "
+        "declare `UserPublic` as its return type too.",
+        missing_anchor="let-the-return-type-filter-the-output",
+    )
 
 
-def test_blank_input_rejected(client: TestClient) -> None:
-    _expect_422(client.post("/books", json=_book(title="   ")), "title", "a title of only spaces")
-    _expect_422(
-        client.post("/books", json=_book(author="\t \n")), "author", "an author of only whitespace"
+def test_blank_input_rejected(client: GradingClient) -> None:
+    stripped = (
+        "Inherit the shared base model, whose `str_strip_whitespace=True` turns {what} into "
+        '"", which the minimum length then refuses with 422.'
     )
     _expect_422(
+        client,
+        client.post("/books", json=_book(title="   ")),
+        "/books",
+        "title",
+        "a title of only spaces",
+        hint=stripped.format(what="a title of only spaces"),
+    )
+    _expect_422(
+        client,
+        client.post("/books", json=_book(author="\t \n")),
+        "/books",
+        "author",
+        "an author of only whitespace (a tab, a space and a newline)",
+        hint=stripped.format(what="an author of only whitespace"),
+    )
+    _expect_422(
+        client,
         client.post("/users", json=_signup("   ", "blank-name-check")),
+        "/users",
         "username",
         "a username of only spaces",
+        hint="Let `UserCreate` inherit the shared base model too, so a username of only spaces "
+        "is stripped and then refused by its minimum length (or its pattern).",
+        anchor="one-base-model-for-shared-configuration",
     )
     _expect_422(
+        client,
         client.post("/users", json=_signup("blank_pw", " " * 12)),
+        "/users",
         "password",
         "a password of twelve spaces",
+        hint="The password is not stripped (its spaces are part of it), so twelve spaces pass "
+        "the minimum length: add a `field_validator` on `password` that refuses a value that is "
+        "only whitespace.",
+        anchor="validators-and-serializers",
     )
 
 
-def test_text_trimmed(client: TestClient) -> None:
+def test_text_trimmed(client: GradingClient) -> None:
     book = _create(
         client,
         "/books",
@@ -604,70 +1182,120 @@ def test_text_trimmed(client: TestClient) -> None:
     )
     expect(
         (book.get("title"), book.get("author")) == ("The Dispossessed", "Ursula K. Le Guin"),
-        expected="the title and author stored without the spaces around them",
+        expected="the title and author sent with spaces around them to be stored without",
         seen=f"title {book.get('title')!r} and author {book.get('author')!r}",
+        hint="Let `BookCreate` inherit the shared base model, whose `str_strip_whitespace=True` "
+        "trims every string on the way in.",
     )
-    found = json_body(client.get("/books", params={"author": "Ursula K. Le Guin"}), "the list")
+    found = _get_json(
+        client,
+        "/books?author=Ursula K. Le Guin",
+        "the list of that author's books",
+        hint="GET /books?author=... must keep answering 200 with a list, as in Phase 2.",
+        anchor="phase-2#query-parameter-models",
+    )
     expect(
         isinstance(found, list) and any(b.get("id") == book.get("id") for b in found),
-        expected="GET /books?author=Ursula K. Le Guin to find the trimmed book",
+        expected="GET /books?author=Ursula K. Le Guin to find the book sent as "
+        "' Ursula K. Le Guin  '",
         seen=f"{found!r}"[:200],
+        hint="Trim on the way in, in the input model, so the store keeps the trimmed author "
+        "and the filter finds it; trimming only on the way out leaves the stored value as sent.",
     )
 
     password = "  spaces around me  "
+    sent = _signup("  trim_check ", password)
     with _recording_hashes() as hashed:
-        response = client.post("/users", json=_signup("  trim_check ", password))
+        response = client.post("/users", json=sent)
         if response.status_code in CREATED:
             user = json_body(response, "the new user")
             expect(
                 user.get("username") == "trim_check",
-                expected="a username sent with spaces around it to be trimmed (or refused)",
+                expected="the username '  trim_check ' to be stored trimmed (or refused)",
                 seen=f"the username {user.get('username')!r}",
+                hint="Let `UserCreate` inherit the shared base model, so the username is "
+                "trimmed like titles and authors.",
             )
-        else:
-            _expect_422(response, "username", "a username with spaces around it, if not trimmed,")
+        elif response.status_code == 422:
+            expect(
+                not _errors_name(response, "password"),
+                expected=f"the password {password!r} to be accepted as typed",
+                seen=describe_response(response),
+                hint="Spaces around a password are part of it: refuse only a password that "
+                "is nothing but whitespace, and never strip one.",
+            )
+            expect(
+                _errors_name(response, "username"),
+                expected="a username with spaces around it to be trimmed, or refused with a "
+                "422 naming `username`",
+                seen=describe_response(response),
+                hint=LOC_HINT,
+                anchor="validators-and-serializers",
+            )
             _create(client, "/users", _signup("trim_check", password), "a valid sign-up")
+        else:
+            raise _creation_failed(client, "/users", sent, "the username '  trim_check '", response)
     # Seen only when the routes hash through bookapi.security.hash_password, as the exercise
     # asks; a solution that hashes some other way is not judged on this.
-    changed = [sent for sent, _hash in hashed if sent != password]
+    changed = [received for received, _hash in hashed if received != password]
     if changed:
         raise CheckFailed(
             expected="the password hashed exactly as typed, spaces included (never trimmed)",
             seen=f"hash_password received {changed[0]!r} for the password {password!r}",
+            hint="The password inherits the shared stripping: opt it out with "
+            "`StringConstraints(strip_whitespace=False)`, and never `.strip()` it yourself.",
         )
 
 
-def test_server_fields_not_client_set(client: TestClient) -> None:
-    forged = {"id": 999, "created_at": "2000-01-01T00:00:00Z"}
-    accepted: list[tuple[str, dict[str, Any]]] = []
-    for path, what, payload in (
-        ("/books", "the new book", _book(**forged)),
+def test_server_fields_not_client_set(client: GradingClient) -> None:
+    forged = {"id": 999, "created_at": FORGED_MOMENT.isoformat().replace("+00:00", "Z")}
+    accepted: list[tuple[str, str, dict[str, Any]]] = []
+    for path, what, payload, plain in (
+        ("/books", "the new book", _book(**forged), _book(title="Plain Book")),
         (
             "/users",
             "the new user",
             _signup("forger", "i-set-my-own-id", password_hash="$argon2id$v=19$fake", **forged),
+            _signup("plain_user", "i-set-nothing-at-all"),
         ),
     ):
         response = client.post(path, json=payload)
         if response.status_code == 422:
             continue  # refusing unknown fields is as good as ignoring them
+        status = response.status_code
+        if status in (404, 405) or status >= 500:
+            # Missing, or crashing: for every body, or only for one with extra fields?
+            again = response if status < 500 else client.post(path, json=plain)
+            if again.status_code not in CREATED:
+                raise _creation_failed(client, path, plain, "a valid body", again)
         expect(
-            response.status_code in CREATED,
+            status in CREATED,
             expected=f"POST {path} with extra id and created_at fields to answer 200 or 422",
             seen=describe_response(response),
+            hint=f"POST {path} fails only when the body carries extra fields (id, created_at): "
+            "keep them out of the input model and build the stored record from the input "
+            "model's own fields, so extras are dropped (or refuse them with 422)."
+            if status >= 500
+            else "Extra fields in the body are answered 200 (dropped) or 422 (refused), "
+            "nothing else.",
+            anchor="input-storage-and-public-models",
         )
         body = json_body(response, f"the answer to POST {path}")
         expect(
             isinstance(body, dict) and body.get("id") != 999,
             expected=f"POST {path} to ignore (or refuse) an `id` sent by the client",
             seen="the id 999 the client chose",
+            hint=f"Keep `id` out of `{'UserCreate' if path == '/users' else 'BookCreate'}`: "
+            "the store hands out ids, and a client's `id` must be dropped (or refused).",
         )
-        accepted.append((what, body))
-    for what, body in accepted:
+        accepted.append((path, what, body))
+    for path, what, body in accepted:
         expect(
-            not str(body.get("created_at", "")).startswith("2000-01-01"),
+            not _is_forged(body.get("created_at")),
             expected=f"{what} to ignore (or refuse) a `created_at` sent by the client",
             seen=f"the created_at the client chose, {body.get('created_at')!r}",
+            hint=f"Keep `created_at` out of the input model and let the store stamp it when it "
+            f"adds the record: POST {path} must not take a client's timestamp.",
         )
         _created_at(body, what)
 
@@ -680,6 +1308,8 @@ def test_password_hashing() -> None:
         callable(hash_password) and callable(verify_password),
         expected="functions `hash_password` and `verify_password` in bookapi/security.py",
         seen=f"hash_password: {hash_password!r}, verify_password: {verify_password!r}",
+        hint="Define both at module level in bookapi/security.py: `hash_password(password)` "
+        "answering a str, and `verify_password(password, password_hash)` answering a bool.",
     )
     assert callable(hash_password) and callable(verify_password)
     password = "Hash-Check-Echo-95"
@@ -688,33 +1318,47 @@ def test_password_hashing() -> None:
         try:
             return call(*args)
         except NotImplementedError:
-            raise CheckFailed(
-                expected=f"{what} to work", seen="NotImplementedError: still a TODO"
-            ) from None
+            seen = "NotImplementedError: still a TODO"
         except Exception as error:
-            raise CheckFailed(
-                expected=f"{what} to work", seen=f"{type(error).__name__}: {error}"
-            ) from None
+            seen = f"{type(error).__name__}: {error}"
+        if call is hash_password:
+            raise CheckFailed(expected=f"{what} to work", seen=seen, cause=HASHING_FAILS)
+        raise CheckFailed(
+            expected=f"{what} to work",
+            seen=seen,
+            hint="`verify_password` is still a TODO: answer the hasher's `verify` verdict."
+            if seen.startswith("NotImplementedError")
+            else VERIFY_HINT,
+        )
 
     first = attempt("hash_password(password)", hash_password, password)
     expect(
         isinstance(first, str) and password not in first,
         expected="hash_password to return a string that does not contain the password",
         seen=f"{first!r}"[:80],
+        hint="Answer the hasher's hash as a str (decode bytes, if your hasher gives bytes), and "
+        "never anything that holds the password itself.",
     )
     second = attempt("hash_password(password)", hash_password, password)
     expect(
         second != first,
         expected="two hashes of the same password to differ (a salted hash)",
         seen="the same hash twice: equal passwords would be visible in the database",
+        hint="Use a password hasher that makes a new random salt for every hash (pwdlib's "
+        "Argon2 does), never a plain digest or a salt fixed in the code.",
     )
+    right = attempt("verify_password(password, hash)", verify_password, password, first)
     expect(
-        attempt("verify_password(password, hash)", verify_password, password, first) is True,
+        right is True,
         expected="verify_password(password, hash_password(password)) to be True",
-        seen="it is not True",
+        seen=f"it answered {right!r}",
+        hint=VERIFY_HINT,
     )
+    wrong = attempt("verify_password(other, hash)", verify_password, password + "!", second)
     expect(
-        attempt("verify_password(other, hash)", verify_password, password + "!", second) is False,
+        wrong is False,
         expected="verify_password with a wrong password to be False",
-        seen="it is not False",
+        seen=f"it answered {wrong!r}",
+        hint="A wrong password answers False: not None, not a truthy value, and not an "
+        "exception the caller has to catch.",
     )
