@@ -203,28 +203,3 @@ def solution(
 ) -> None:
     """The reference solution of a phase you have finished."""
     _run("solution", spec=phase, copy=copy, force=force)
-
-
-def _grades_one_phase(args: list[str]) -> bool:
-    """Whether the command line asks to grade one phase (`grade phase-3 ...`)."""
-    if not args or args[0].startswith("-"):
-        return False
-    commands = {
-        command.name or getattr(command.callback, "__name__", "")
-        for command in app.registered_commands
-    }
-    if args[0] in commands - {GRADE_ONE}:
-        return False
-    return not {"-h", "--help", "--batch"} & set(args)
-
-
-def main() -> None:
-    import sys
-
-    from grader.sandbox import become_subreaper, prestart
-
-    become_subreaper()
-    if _grades_one_phase(sys.argv[1:]):
-        # The checks' interpreter imports pytest and FastAPI while we parse the command line.
-        prestart()
-    app(prog_name="grade")

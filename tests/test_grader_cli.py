@@ -233,3 +233,24 @@ def test_a_redirect_is_reported_as_what_a_client_sees(tmp_path: Path) -> None:
     data = json.loads(grade("phase-1", "--path", str(target), "--json").stdout)
     books = next(c for c in data["checks"] if c["id"] == "books_empty_list")
     assert "status 307, a redirect to http://testserver/books/" in books["seen"]
+
+
+def test_the_entry_point_knows_every_command() -> None:
+    # grader.entry decides, before importing Typer, whether to start the checks early.
+    from grader.cli import GRADE_ONE, app
+    from grader.entry import OTHER_COMMANDS, grades_one_phase
+
+    names = {c.name or getattr(c.callback, "__name__", "") for c in app.registered_commands}
+    assert names - {GRADE_ONE} == OTHER_COMMANDS
+    assert grades_one_phase(["phase-3", "--json"]) and grades_one_phase(["3"])
+    assert not any(
+        grades_one_phase(args)
+        for args in (
+            [],
+            ["--json"],
+            ["watch", "3"],
+            ["all"],
+            ["3", "--help"],
+            ["3", "--batch", "x"],
+        )
+    )

@@ -1,0 +1,29 @@
+"""The `grade` command's entry point, kept light: when the command line asks to grade a phase,
+the checks' interpreter starts before anything else is imported (Typer included), so that its
+own imports overlap ours. Everything else is `grader.cli`."""
+
+from __future__ import annotations
+
+import sys
+
+# The command suite's sub-commands besides grading a phase (a test keeps this in step with
+# grader.cli).
+OTHER_COMMANDS = frozenset({"watch", "hint", "all", "doctor", "reset", "solution"})
+
+
+def grades_one_phase(args: list[str]) -> bool:
+    """Whether the command line asks to grade one phase (`grade phase-3 ...`)."""
+    if not args or args[0].startswith("-") or args[0] in OTHER_COMMANDS:
+        return False
+    return not {"-h", "--help", "--batch"} & set(args)
+
+
+def main() -> None:
+    from grader.sandbox import become_subreaper, prestart
+
+    become_subreaper()
+    if grades_one_phase(sys.argv[1:]):
+        prestart()
+    from grader.cli import app
+
+    app(prog_name="grade")
