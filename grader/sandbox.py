@@ -25,6 +25,8 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from grader.procfs import own_children
+
 RUN_MARK = "GRADE_RUN_ID"
 # What a submission folder may hold that grading never needs.
 _SKIPPED = (
@@ -100,15 +102,6 @@ def become_subreaper() -> None:
         pass
 
 
-def _own_children() -> set[int]:
-    found: set[int] = set()
-    for task in os.listdir("/proc/self/task"):
-        with contextlib.suppress(OSError):
-            text = Path(f"/proc/self/task/{task}/children").read_text()
-            found.update(int(pid) for pid in text.split())
-    return found
-
-
 def _kill_and_reap(pids: list[int]) -> None:
     for pid in pids:
         with contextlib.suppress(OSError):
@@ -166,7 +159,7 @@ def end_run(process: subprocess.Popen[bytes], run_id: str) -> None:
     process.wait()
     with _live_lock:
         _live.discard(process.pid)
-        adopted = sorted(_own_children() - _live) if _subreaper["on"] else []
+        adopted = sorted(own_children() - _live) if _subreaper["on"] else []
     _kill_and_reap(sorted(set(marked(run_id)) | set(adopted)))
 
 

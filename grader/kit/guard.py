@@ -24,6 +24,7 @@ from typing import Any
 from grader import causes
 from grader.kit import observe
 from grader.loopback import is_loopback
+from grader.procfs import own_children
 
 _SPAWN_EVENTS = {
     "subprocess.Popen",
@@ -146,21 +147,6 @@ class Snapshot:
     sockets: frozenset[int]
 
 
-def _children() -> frozenset[int]:
-    found: set[int] = set()
-    try:
-        tasks = os.listdir("/proc/self/task")
-    except OSError:
-        return frozenset()
-    for task in tasks:
-        try:
-            text = Path(f"/proc/self/task/{task}/children").read_text()
-        except OSError:
-            continue
-        found.update(int(pid) for pid in text.split())
-    return frozenset(found)
-
-
 def _socket_inodes() -> frozenset[int]:
     found: set[int] = set()
     try:
@@ -180,7 +166,7 @@ def _socket_inodes() -> frozenset[int]:
 def snapshot() -> Snapshot:
     return Snapshot(
         threads=frozenset(t.ident for t in threading.enumerate() if t.ident is not None),
-        children=_children(),
+        children=own_children(),
         sockets=_socket_inodes(),
     )
 
