@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import shlex
+import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -80,6 +85,38 @@ def test_reset_keeps_a_backup_and_restores_the_stub(course_copy: Path) -> None:
     phase = load_course(course_copy).find("1")
     assert phase is not None
     assert stubs.files_in(exercise) == stubs.stored(phase)
+
+
+def _answer_at_a_terminal(command: list[str], answer: str, cwd: Path) -> str:
+    """Run `command` on a pseudo-terminal (util-linux `script`), type `answer`, return what
+    it printed."""
+    script = shutil.which("script")
+    if script is None:
+        pytest.skip("needs util-linux `script` for a pseudo-terminal")
+    process = subprocess.Popen(
+        [script, "-qec", shlex.join(command), "/dev/null"],
+        cwd=cwd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    time.sleep(2.0)  # let it ask first
+    output, _ = process.communicate(answer + "\n", timeout=60)
+    assert process.returncode == 0, output
+    return output
+
+
+def test_reset_asks_first_at_a_terminal(course_copy: Path) -> None:
+    main = course_copy / "exercises" / "phase-01" / "bookapi" / "main.py"
+    main.write_text("# my own work\n")
+    command = [sys.executable, "-m", "grader", "reset", "phase-1"]
+    kept = _answer_at_a_terminal(command, "n", course_copy)
+    assert "[y/N]" in kept and "Nothing changed" in kept
+    assert main.read_text() == "# my own work\n"
+    done = _answer_at_a_terminal(command, "y", course_copy)
+    assert "Restored the untouched stub" in done
+    assert main.read_text() != "# my own work\n"
 
 
 def test_the_solution_waits_until_the_phase_passes(course_copy: Path) -> None:

@@ -41,8 +41,8 @@ def describe_response(response: Response) -> str:
             f"status {response.status_code}, a redirect to {location} (clients that do not "
             "follow redirects, and every POST body after a 301 or 302, never reach your route)"
         )
-    body = _preview(response.text) or "an empty body"
-    text = f"status {response.status_code} with body {body}"
+    body = _preview(response.text)
+    text = f"status {response.status_code} with " + (f"body {body}" if body else "an empty body")
     errors = observe.server_errors()
     if response.status_code >= 500 and errors:
         text += f"; your code raised {errors[0]}"

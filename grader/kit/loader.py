@@ -199,7 +199,7 @@ def _import_failure(name: str, root: Path, error: BaseException) -> CheckFailed:
     if _from_settings(error):
         return CheckFailed(
             expected=f"importing `{name}` to read no settings yet",
-            seen=f"the settings failed to load while importing{where}: {_first_line(error)}",
+            seen=f"the settings failed to load while importing: {describe_error(error)}",
             cause=causes.SETTINGS_AT_IMPORT,
         )
     return CheckFailed(
