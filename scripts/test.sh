@@ -17,5 +17,9 @@ if [ "${CI:-}" = "true" ] && ! command -v chromium >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
+# Servers the database tests use: started on loopback, on ports of their own, stopped on exit.
+. scripts/services.sh
+start_postgres
+
 export NO_MKDOCS_2_WARNING=1
 python -m pytest "$@"

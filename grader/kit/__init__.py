@@ -6,6 +6,7 @@ The grader prints those sentences, the hint and a link, never a traceback.
 """
 
 from grader.causes import Cause
+from grader.kit.aio import async_client
 from grader.kit.failures import CheckFailed, CheckTimedOut, expect
 from grader.kit.http import GradingClient, describe_response, expect_status, json_body
 from grader.kit.loader import (
@@ -18,6 +19,7 @@ from grader.kit.loader import (
 
 __all__ = [
     "Cause",
+    "async_client",
     "CheckFailed",
     "CheckTimedOut",
     "GradingClient",
