@@ -19,10 +19,10 @@ from grader.kit.loader import (
 
 __all__ = [
     "Cause",
-    "async_client",
     "CheckFailed",
     "CheckTimedOut",
     "GradingClient",
+    "async_client",
     "describe_error",
     "describe_response",
     "expect",
