@@ -10,6 +10,7 @@ import yaml
 from conftest import COURSE, ROOT, phase_params
 
 from course_site.nav_check import phase_pages_in_nav
+from grader import stubs
 from grader.catalogue import CatalogueError, Phase, load_course
 from grader.runner import SUITES
 
@@ -104,3 +105,12 @@ def test_home_page_links_exactly_the_ready_phases() -> None:
         row = next(line for line in home.splitlines() if line.startswith(f"| {phase.number} |"))
         assert phase.title in row.replace("`", "")
         assert (f"]({phase.page})" in row) == phase.ready, row
+
+
+@pytest.mark.parametrize("phase", phase_params())
+def test_the_stub_archive_matches_the_exercise(phase: Phase) -> None:
+    # `grade reset` restores this archive: it must be the exercise as shipped.
+    assert phase.exercise is not None
+    assert stubs.archive_of(phase).is_file(), "run `python -m grader.stubs`"
+    shipped = stubs.files_in(ROOT / phase.exercise)
+    assert stubs.stored(phase) == shipped, "the stub changed: run `python -m grader.stubs`"
