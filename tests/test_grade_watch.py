@@ -90,6 +90,26 @@ def test_a_save_grades_again_and_shows_what_changed(tmp_path: Path, poll: bool) 
     assert not processes_with(watching.tag.encode())
 
 
+def test_a_save_during_a_run_starts_it_again(tmp_path: Path) -> None:
+    submission = copy_tree(ROOT / "solutions" / "phase-01", tmp_path / "submission")
+    main = submission / "bookapi" / "main.py"
+    fixed = main.read_text()
+    main.write_text("import time\ntime.sleep(4)\n" + fixed)  # a slow import: a long run
+    watching = Watching("phase-1", "--path", str(submission), cwd=tmp_path)
+    try:
+        watching.wait_for("watching for saves")
+        time.sleep(1.0)  # the first run is importing by now
+        main.write_text(fixed)
+        watching.wait_for("during a run: starting again")
+        watching.wait_for("6/6 checks passed")
+    finally:
+        code = watching.stop()
+    output = "".join(watching.seen)
+    assert code == 0 and output.count("graded at") == 1, output
+    time.sleep(0.2)
+    assert not processes_with(watching.tag.encode())
+
+
 def test_events_arrive_here() -> None:
     # This machine's file system reports saves, so the probe sees its own file.
     assert events_arrive(Path.cwd() if os.access(Path.cwd(), os.W_OK) else Path("/tmp"))
