@@ -172,7 +172,7 @@ def snapshot() -> Snapshot:
 
 
 def bound_ports(inodes: frozenset[int]) -> list[int]:
-    """The local ports that the sockets `inodes` are bound to (TCP and UDP, IPv4 and IPv6)."""
+    """The local ports the sockets `inodes` serve on: listening TCP, bound UDP (IPv4 and 6)."""
     ports: list[int] = []
     for table in ("tcp", "tcp6", "udp", "udp6"):
         try:
@@ -181,6 +181,10 @@ def bound_ports(inodes: frozenset[int]) -> list[int]:
             continue
         for line in lines:
             fields = line.split()
+            # A TCP socket counts when it listens (state 0A); a connection out (a client that
+            # the import opened) has a local port too, but serves nothing.
+            if table.startswith("tcp") and len(fields) > 3 and fields[3] != "0A":
+                continue
             if len(fields) > 9 and int(fields[9]) in inodes:
                 port = int(fields[1].rsplit(":", 1)[1], 16)
                 if port:

@@ -1,0 +1,52 @@
+"""Alembic's env.py for the lesson's models: the database URL and the tables come from the app.
+
+`alembic init migrations` writes a generic env.py; this is the same file cut down to what the
+app needs. Alembic runs it for every command (`revision --autogenerate`, `upgrade`, ...).
+"""
+
+from logging.config import fileConfig
+
+from alembic import context
+from sqlmodel import SQLModel, create_engine
+
+from docs_src.phase_07 import models  # noqa: F401  (importing the models registers the tables)
+from docs_src.phase_07.database import get_settings
+
+# Alembic's own log lines ("Running upgrade -> 0001"), as alembic.ini configures them.
+if context.config.config_file_name is not None:
+    fileConfig(context.config.config_file_name)
+
+# What the database should look like: autogenerate compares it with what the database has.
+target_metadata = SQLModel.metadata
+
+
+def run_migrations_offline() -> None:
+    """`alembic upgrade head --sql`: print the SQL instead of running it."""
+    context.configure(
+        url=get_settings().database_url,
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    # The same BOOKAPI_DATABASE_URL as the app: one setting, never a URL in alembic.ini.
+    engine = create_engine(get_settings().database_url)
+    with engine.connect() as connection:
+        # render_as_batch: SQLite cannot alter most columns in place; "batch" operations
+        # copy the table instead. On PostgreSQL they are plain ALTER TABLE statements.
+        context.configure(
+            connection=connection, target_metadata=target_metadata, render_as_batch=True
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

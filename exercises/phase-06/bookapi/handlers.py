@@ -1,0 +1,45 @@
+"""Every error the Book API answers with, mapped to one shape, {"detail": ...}, in one place."""
+
+import logging
+
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from bookapi.errors import Conflict, NotFound
+
+logger = logging.getLogger("bookapi.errors")
+
+# What a client may see of a validation error: where, what, and which rule.
+# Never `input` (it may be a password) and never `ctx` (it may hold the value too).
+SAFE_ERROR_KEYS = ("loc", "msg", "type")
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    """Register the handlers on `app`. Call it once, right after creating the app."""
+
+    @app.exception_handler(NotFound)
+    async def not_found(_request: Request, exc: NotFound) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=status.HTTP_404_NOT_FOUND)
+
+    @app.exception_handler(Conflict)
+    async def conflict(_request: Request, exc: Conflict) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=status.HTTP_409_CONFLICT)
+
+    # TODO 3: answer `UpstreamError` (bookapi.errors; PriceServiceFailed is one) with
+    #         `JSONResponse({"detail": exc.detail}, status_code=status.HTTP_502_BAD_GATEWAY)`:
+    #         the service we depend on failed, not the client and not our code.
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{key: error[key] for key in SAFE_ERROR_KEYS} for error in exc.errors()]
+        return JSONResponse({"detail": errors}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # The whole story goes to the log; the client learns only that it was our fault.
+        logger.error("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return JSONResponse(
+            {"detail": "Internal server error"},
+            status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )

@@ -1,0 +1,41 @@
+"""The Book API's settings, read from the environment (and a local `.env` file) once.
+
+Every field can be set with an environment variable named `BOOKAPI_<FIELD>`, for example
+`BOOKAPI_MAX_PAGE_SIZE=50`. The secret has no default: the code holds no secret, so the app
+refuses to start until `BOOKAPI_SECRET_KEY` is set.
+"""
+
+from functools import lru_cache
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """What may differ between your laptop, CI and production."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BOOKAPI_",
+        env_file=".env",
+        extra="ignore",
+        # A value that fails validation is not repeated in the error (it may be the secret).
+        hide_input_in_errors=True,
+    )
+
+    max_page_size: int = Field(default=100, ge=1)
+    """The most books one GET /books answer holds, whatever `limit` asks for."""
+
+    secret_key: SecretStr = Field(min_length=16)
+    """Phase 8 signs tokens with it. Required, never logged, never shown."""
+
+    # TODO 1: add three settings (each read from BOOKAPI_<NAME>, like the two above):
+    #         - `price_service_url: HttpUrl`, default `HttpUrl("http://127.0.0.1:8001")` (the fake
+    #           price service of this folder; import HttpUrl from pydantic);
+    #         - `price_timeout: float`, default 5.0, greater than 0: seconds to wait for it;
+    #         - `cover_rounds: int`, default 200_000, at least 1: how much work one cover is.
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The settings, read on the first call and shared after that."""
+    return Settings()  # type: ignore[call-arg]  # the fields come from the environment
