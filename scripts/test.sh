@@ -20,6 +20,7 @@ fi
 # Servers the database tests use: started on loopback, on ports of their own, stopped on exit.
 . scripts/services.sh
 start_postgres
+start_redis
 
 export NO_MKDOCS_2_WARNING=1
-python -m pytest "$@"
+python -m pytest -n auto "$@"
