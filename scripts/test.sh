@@ -17,7 +17,7 @@ if [ "${CI:-}" = "true" ] && ! command -v chromium >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
-# Servers the database tests use: started on loopback, on ports of their own, stopped on exit.
+# Servers the database and queue tests use: started on loopback, on ports of their own, stopped on exit.
 . scripts/services.sh
 start_postgres
 start_redis
