@@ -46,6 +46,7 @@ class Phase:
     solution: str | None = None
     notebook: str | None = None
     checks: tuple[Check, ...] = ()
+    check_timeout: float | None = None  # seconds per check, when the course's default is too short
 
     @property
     def key(self) -> str:
@@ -111,6 +112,15 @@ def _check(table: dict[str, Any], where: str) -> Check:
     )
 
 
+def _timeout(table: dict[str, Any], where: str) -> float | None:
+    value = table.get("check_timeout")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise CatalogueError(f"{where}: check_timeout must be a positive number of seconds")
+    return float(value)
+
+
 def _phase(table: dict[str, Any]) -> Phase:
     number = _require(table, "number", int, "a [[phase]]")
     where = f"phase {number}"
@@ -126,6 +136,7 @@ def _phase(table: dict[str, Any]) -> Phase:
         exercise=table.get("exercise"),
         solution=table.get("solution"),
         notebook=table.get("notebook"),
+        check_timeout=_timeout(table, where),
         checks=tuple(
             _check(check, f"{where}, check {i + 1}")
             for i, check in enumerate(table.get("check", []))

@@ -431,7 +431,7 @@ def grade(
 ) -> PhaseResult:
     """Run every check of `phase` against the Book API in `target` (which is never written)."""
     options = Options(
-        timeout=course.check_timeout if timeout is None else timeout,
+        timeout=(phase.check_timeout or course.check_timeout) if timeout is None else timeout,
         verbose=verbose,
         memory_mib=course.memory_mib or MEMORY_MIB,
     )

@@ -85,6 +85,28 @@ def test_a_broken_catalogue_is_reported_clearly(tmp_path: Path) -> None:
         load_course(tmp_path)
 
 
+@pytest.mark.parametrize("value", ["0", "-5", '"slow"', "true"])
+def test_a_phase_check_timeout_must_be_positive_seconds(tmp_path: Path, value: str) -> None:
+    (tmp_path / "course.toml").write_text(
+        '[course]\ntitle = "x"\nsite_url = "http://h/"\ncheck_timeout = 1.0\n'
+        f'[[phase]]\nnumber = 1\nslug = "a"\ntitle = "A"\nstatus = "planned"\n'
+        f"check_timeout = {value}\n"
+    )
+    with pytest.raises(CatalogueError, match="check_timeout"):
+        load_course(tmp_path)
+
+
+def test_a_phase_may_give_its_checks_more_time(tmp_path: Path) -> None:
+    (tmp_path / "course.toml").write_text(
+        '[course]\ntitle = "x"\nsite_url = "http://h/"\ncheck_timeout = 1.0\n'
+        '[[phase]]\nnumber = 1\nslug = "a"\ntitle = "A"\nstatus = "planned"\n'
+        "check_timeout = 30\n"
+        '[[phase]]\nnumber = 2\nslug = "b"\ntitle = "B"\nstatus = "planned"\n'
+    )
+    first, second = load_course(tmp_path).phases
+    assert (first.check_timeout, second.check_timeout) == (30.0, None)
+
+
 @pytest.mark.parametrize(
     ("spec", "number"),
     [("phase-1", 1), ("phase-01", 1), ("1", 1), ("PHASE_10", 10), ("hello-fastapi", 1)],
