@@ -26,6 +26,8 @@ class User(UserPublic):
 
 app = FastAPI(title="Filtering")
 ada = User(id=1, username="ada", password_hash="$argon2id$…", created_at=datetime.now(UTC))
+
+
 # --8<-- [end:models]
 
 
