@@ -1,7 +1,7 @@
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
-app = FastAPI(title="A request body")
+app = FastAPI(title="A request body", max_body_size=64 * 1024)  # larger bodies: 413
 
 
 class ReviewCreate(BaseModel):

@@ -1,6 +1,9 @@
+# --8<-- [start:imports]
 from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
+
+# --8<-- [end:imports]
 
 
 # --8<-- [start:field]
@@ -8,6 +11,8 @@ class BookWithFields(BaseModel):
     title: str = Field(min_length=1, max_length=200)
     year: int = Field(ge=1450, le=2100)
     isbn: str | None = Field(default=None, pattern=r"^[0-9]{13}$")
+
+
 # --8<-- [end:field]
 
 
@@ -26,4 +31,6 @@ class BookWithTypes(BaseModel):
 class Edition(BaseModel):
     book_title: Title  # the same rule, written once, reused
     year: Year
+
+
 # --8<-- [end:annotated]

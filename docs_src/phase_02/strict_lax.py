@@ -1,8 +1,11 @@
+# --8<-- [start:imports]
 from datetime import date
 from typing import Annotated
 
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field, Strict
+
+# --8<-- [end:imports]
 
 app = FastAPI(title="Strict and lax")
 
@@ -24,6 +27,8 @@ class MixedOrder(BaseModel):
     quantity: int = Field(strict=True)  # just this field strict
     gift: Annotated[bool, Strict()] = False  # the same idea, written as a type
     note: str = ""
+
+
 # --8<-- [end:models]
 
 
@@ -63,4 +68,6 @@ def post_event(event: Event) -> Event:
 @app.post("/events/friendlier")
 def post_friendlier_event(event: FriendlierEvent) -> FriendlierEvent:
     return event
+
+
 # --8<-- [end:dates]

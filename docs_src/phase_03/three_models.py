@@ -41,8 +41,8 @@ app = FastAPI(title="Three models")
 users: dict[int, User] = {}
 
 
-@app.post("/users")
-def sign_up(data: UserCreate) -> UserPublic:
+@app.post("/users", response_model=UserPublic)
+def sign_up(data: UserCreate) -> User:
     user = User(
         id=len(users) + 1,
         username=data.username,
@@ -51,11 +51,11 @@ def sign_up(data: UserCreate) -> UserPublic:
         created_at=datetime.now(UTC),
     )
     users[user.id] = user
-    return UserPublic.model_validate(user, from_attributes=True)
+    return user  # the stored user; response_model sends only UserPublic's fields
 
 
-@app.get("/users/{user_id}")
-def read_user(user_id: Annotated[int, Path(ge=1)]) -> UserPublic:
+@app.get("/users/{user_id}", response_model=UserPublic)
+def read_user(user_id: Annotated[int, Path(ge=1)]) -> User:
     if user_id not in users:
         raise HTTPException(status_code=404, detail=f"User {user_id} not found")
-    return UserPublic.model_validate(users[user_id], from_attributes=True)
+    return users[user_id]

@@ -1,9 +1,19 @@
 """field_validator checks or reshapes one field; field_serializer shapes it on the way out."""
 
+# --8<-- [start:imports]
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, field_serializer, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    Field,
+    field_serializer,
+    field_validator,
+)
+
+# --8<-- [end:imports]
 
 
 # --8<-- [start:validators]
@@ -26,7 +36,28 @@ class BookIn(BaseModel):
     @classmethod
     def drop_hyphens(cls, value: Any) -> Any:
         return value.replace("-", "").replace(" ", "") if isinstance(value, str) else value
+
+
 # --8<-- [end:validators]
+
+
+# --8<-- [start:after_validator]
+def not_only_whitespace(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be only whitespace")  # says what is wrong, not what was sent
+    return value
+
+
+# The rule as part of a type: every field declared `Password` gets it, in any model.
+Password = Annotated[str, Field(min_length=8, max_length=128), AfterValidator(not_only_whitespace)]
+
+
+class Login(BaseModel):
+    username: str
+    password: Password
+
+
+# --8<-- [end:after_validator]
 
 
 # --8<-- [start:serializer]
@@ -37,4 +68,6 @@ class Stamped(BaseModel):
     def in_utc(self, value: datetime) -> datetime:
         # Stored with any offset, always read in UTC.
         return value.astimezone(UTC)
+
+
 # --8<-- [end:serializer]

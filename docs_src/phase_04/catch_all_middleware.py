@@ -1,5 +1,6 @@
 """Crashes caught in a middleware: the 500 is an ordinary response, inside your middleware."""
 
+# --8<-- [start:imports]
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -10,6 +11,7 @@ logger = logging.getLogger("shelfapi")
 app = FastAPI()
 
 Next = Callable[[Request], Awaitable[Response]]
+# --8<-- [end:imports]
 
 
 # --8<-- [start:middleware]

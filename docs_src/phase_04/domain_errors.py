@@ -1,8 +1,11 @@
 """Domain errors: the service layer says what went wrong, one handler says it in HTTP."""
 
+# --8<-- [start:imports]
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+
+# --8<-- [end:imports]
 
 
 # --8<-- [start:errors]

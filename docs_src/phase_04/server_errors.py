@@ -1,5 +1,6 @@
 """Unexpected errors: a generic 500 for the client, the whole story in the log."""
 
+# --8<-- [start:imports]
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -8,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 logger = logging.getLogger("shelfapi")
 app = FastAPI()
+# --8<-- [end:imports]
 
 
 # --8<-- [start:handler]

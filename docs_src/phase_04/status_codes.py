@@ -1,9 +1,12 @@
 """Status codes that tell the truth: 201 for a creation, 204 for a deletion, 404 for a miss."""
 
+# --8<-- [start:imports]
 from itertools import count
 
-from fastapi import FastAPI, HTTPException, status
+from fastapi import FastAPI, HTTPException, Request, Response, status
 from pydantic import BaseModel
+
+# --8<-- [end:imports]
 
 app = FastAPI()
 shelves: dict[int, str] = {}
@@ -20,10 +23,19 @@ class Shelf(ShelfCreate):
 
 # --8<-- [start:created]
 @app.post("/shelves", status_code=status.HTTP_201_CREATED)
-def create_shelf(data: ShelfCreate) -> Shelf:
+def create_shelf(data: ShelfCreate, request: Request, response: Response) -> Shelf:
     shelf_id = next(next_id)
     shelves[shelf_id] = data.label
+    # Where the new resource lives. The body is still the returned Shelf.
+    response.headers["Location"] = str(request.url_for("read_shelf", shelf_id=shelf_id))
     return Shelf(id=shelf_id, label=data.label)
+
+
+@app.get("/shelves/{shelf_id}")
+def read_shelf(shelf_id: int) -> Shelf:
+    if shelf_id not in shelves:
+        raise HTTPException(status_code=status.HTTP_404_NOT_FOUND, detail="No such shelf")
+    return Shelf(id=shelf_id, label=shelves[shelf_id])
 
 
 # --8<-- [end:created]

@@ -1,11 +1,14 @@
 """Tests that swap a dependency for another: the payoff of asking instead of importing."""
 
+# --8<-- [start:imports]
 from collections.abc import Iterator
 
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from docs_src.phase_05 import settings, yield_session
+
+# --8<-- [end:imports]
 
 
 # --8<-- [start:settings]

@@ -1,10 +1,13 @@
 """When the code after `yield` runs: after the response is sent (the default), or before
 it (`scope="function"`)."""
 
+# --8<-- [start:imports]
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, FastAPI
+
+# --8<-- [end:imports]
 
 
 class CommitFailed(Exception):

@@ -1,11 +1,14 @@
 """The mistake: a yield dependency that catches the handler's exception and keeps it."""
 
+# --8<-- [start:imports]
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 
 from docs_src.phase_05.yield_session import OutOfStock, Session, lifespan, out_of_stock
+
+# --8<-- [end:imports]
 
 
 # --8<-- [start:wrong]

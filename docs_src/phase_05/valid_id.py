@@ -1,11 +1,14 @@
 """A dependency that validates against the data: the book exists, or the answer is 404."""
 
+# --8<-- [start:imports]
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Path, Request, status
 from pydantic import BaseModel
+
+# --8<-- [end:imports]
 
 
 class Book(BaseModel):

@@ -1,11 +1,14 @@
 """A session per request: commit on success, roll back and re-raise on error, always close."""
 
+# --8<-- [start:imports]
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request, status
 from fastapi.responses import JSONResponse
+
+# --8<-- [end:imports]
 
 
 class Session:

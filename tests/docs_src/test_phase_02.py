@@ -7,7 +7,9 @@ from datetime import date
 from typing import Annotated
 
 import pytest
+from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
+from page_fragments import fragments_without_imports
 from pydantic import Field, TypeAdapter, ValidationError
 
 from docs_src.phase_02 import (
@@ -18,6 +20,7 @@ from docs_src.phase_02 import (
     query_model,
     query_params,
     strict_lax,
+    upstream,
 )
 
 
@@ -94,6 +97,73 @@ def test_a_body_without_a_json_content_type_is_not_read_as_json() -> None:
     )
     assert sent.status_code == 422
     assert sent.json()["detail"][0]["loc"] == ["body"]
+
+
+def test_content_type_strictness_is_a_setting_of_the_app_or_a_router() -> None:
+    lenient = FastAPI(strict_content_type=False)
+    lenient.add_api_route("/reviews", body.post_review, methods=["POST"])
+    router = APIRouter(strict_content_type=False)
+    router.add_api_route("/reviews", body.post_review, methods=["POST"])
+    via_router = FastAPI()
+    via_router.include_router(router)
+    raw = b'{"book_id": 3, "stars": 5, "text": "Loved it."}'
+    assert TestClient(body.app).post("/reviews", content=raw).status_code == 422
+    for app in (lenient, via_router):
+        client = TestClient(app)
+        assert client.post("/reviews", content=raw).status_code == 200  # no Content-Type
+        labelled = client.post("/reviews", content=raw, headers={"content-type": "text/plain"})
+        assert labelled.status_code == 422  # still not JSON
+
+
+def test_a_body_over_max_body_size_is_refused_with_413() -> None:
+    client = TestClient(body.app)
+    near = {"book_id": 3, "stars": 5, "text": "x" * 2000}
+    assert client.post("/reviews", json=near).status_code == 200
+    too_big = {"book_id": 3, "stars": 5, "text": "x" * (64 * 1024)}
+    assert client.post("/reviews", json=too_big).status_code == 413
+    # Without the setting there is no limit at all.
+    unlimited = FastAPI()
+    unlimited.add_api_route("/reviews", body.post_review, methods=["POST"])
+    assert TestClient(unlimited).post("/reviews", json=too_big).status_code == 422  # too long
+    # A route's own limit overrides the app's.
+    roomy = FastAPI(max_body_size=1024)
+    roomy.post("/reviews", max_body_size=128 * 1024)(body.post_review)
+    huge_text = {"book_id": 3, "stars": 5, "text": "x" * 1500}
+    assert TestClient(roomy).post("/reviews", json=huge_text).status_code == 200
+
+
+def test_broken_json_is_a_422_too_with_its_own_type() -> None:
+    sent = TestClient(body.app).post(
+        "/reviews", content=b'{"book_id": 3,', headers={"content-type": "application/json"}
+    )
+    assert sent.status_code == 422
+    assert sent.json()["detail"][0]["type"] == "json_invalid"
+
+
+def test_data_from_elsewhere_is_parsed_and_validated_in_one_step() -> None:
+    feed = (
+        b'[{"isbn": "9780441478125", "stars": 5, "reviews": 12, "updated": "2024-05-01"},'
+        b' {"isbn": "9780807083697", "stars": 4, "reviews": 0, "updated": "2024-06-30"}]'
+    )
+    ratings = upstream.read_feed(feed)
+    assert [r.stars for r in ratings] == [5, 4]
+    assert ratings[0].updated == date(2024, 5, 1)  # strict, and still a date from JSON text
+    with pytest.raises(ValidationError) as bad:
+        upstream.read_feed(
+            b'[{"isbn": "9780441478125", "stars": "5", "reviews": 1, "updated": "2024-05-01"},'
+            b' {"isbn": "978", "stars": 9, "reviews": 1}]'
+        )
+    assert {error["loc"] for error in bad.value.errors()} == {
+        (0, "stars"),
+        (1, "isbn"),
+        (1, "stars"),
+        (1, "updated"),
+    }
+    with pytest.raises(ValidationError) as broken:
+        upstream.read_message(b'{"isbn": "9780441478125",')
+    assert broken.value.errors()[0]["type"] == "json_invalid"
+    message = '{"isbn": "9780441478125", "stars": 3, "reviews": 2, "updated": "2025-01-02"}'
+    assert upstream.read_message(message).reviews == 2
 
 
 def test_field_constraints_and_annotated_types_enforce_the_same_rules() -> None:
@@ -176,3 +246,7 @@ def test_validation_by_hand_lets_bad_data_through() -> None:
     assert leaked.json() == {"title": "", "year": -5, "id": 42, "admin": True}
     body_schema = client.get("/openapi.json").json()["paths"]["/books"]["post"]["requestBody"]
     assert "properties" not in body_schema["content"]["application/json"]["schema"]
+
+
+def test_every_fragment_on_the_page_shows_its_imports() -> None:
+    assert fragments_without_imports("02-requests-from-type-hints.md") == []

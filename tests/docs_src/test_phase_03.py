@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import anyio
+import anyio.to_thread
 import pytest
+from fastapi import FastAPI
+from fastapi.exceptions import ResponseValidationError
 from fastapi.testclient import TestClient
-from pydantic import ValidationError
+from page_fragments import fragments_without_imports
+from pwdlib.exceptions import UnknownHashError
+from pydantic import BaseModel, EmailStr, Field, TypeAdapter, ValidationError
 
 from docs_src.phase_03 import (
     base_model,
@@ -16,6 +22,7 @@ from docs_src.phase_03 import (
     from_attributes,
     hashing,
     leaky,
+    subclass_trap,
     three_models,
     timestamps,
     validators,
@@ -133,3 +140,88 @@ def test_hashes_are_salted_and_verify() -> None:
     assert first != second and "pa55word!" not in first
     assert hashing.verify_password("pa55word!", first)
     assert not hashing.verify_password("pa55word?", first)
+
+
+def test_model_validate_returns_a_subclass_instance_as_it_is() -> None:
+    ada = subclass_trap.ada
+    assert subclass_trap.UserPublic.model_validate(ada) is ada
+    client = TestClient(subclass_trap.app)
+    assert client.get("/users/converted-first").json()["password_hash"] == ada.password_hash
+    assert client.get("/users/filtered").json() == {"id": 1, "username": "ada"}
+    # Serializing through the public type writes only its fields, as FastAPI does.
+    assert TypeAdapter(subclass_trap.UserPublic).dump_python(ada) == {"id": 1, "username": "ada"}
+
+
+def test_three_models_return_the_stored_user_and_the_declared_type_filters() -> None:
+    three_models.users.clear()
+    client = TestClient(three_models.app)
+    sent = {"username": "grace", "email": "grace@example.com", "password": "correct horse"}
+    created = client.post("/users", json=sent).json()
+    assert set(created) == {"id", "username", "email", "created_at"}
+    response = client.get("/openapi.json").json()["paths"]["/users"]["post"]["responses"]
+    assert response["200"]["content"]["application/json"]["schema"]["$ref"].endswith("UserPublic")
+
+
+class PublicWithEmail(BaseModel):
+    id: int
+    email: EmailStr
+
+
+class StoredWithoutEmail(BaseModel):
+    id: int
+    password_hash: str
+
+
+class CarefulWithoutEmail(BaseModel):
+    id: int
+    password_hash: str = Field(repr=False)
+
+
+def test_a_response_validation_error_logs_the_returned_object() -> None:
+    app = FastAPI()
+
+    @app.get("/stored")
+    def stored() -> PublicWithEmail:
+        return StoredWithoutEmail(id=1, password_hash="$argon2id$leaked")  # type: ignore[return-value]
+
+    @app.get("/careful")
+    def careful() -> PublicWithEmail:
+        return CarefulWithoutEmail(id=1, password_hash="$argon2id$kept")  # type: ignore[return-value]
+
+    client = TestClient(app)
+    with pytest.raises(ResponseValidationError) as leaked:
+        client.get("/stored")
+    assert "$argon2id$leaked" in str(leaked.value)  # the whole object is the `input`
+    with pytest.raises(ResponseValidationError) as kept:
+        client.get("/careful")
+    assert "$argon2id$kept" not in str(kept.value)
+
+
+def test_an_after_validator_in_a_type_refuses_without_quoting_the_value() -> None:
+    assert validators.Login(username="ada", password="  spaced  ").password == "  spaced  "
+    with pytest.raises(ValidationError) as blank:
+        validators.Login(username="ada", password=" " * 10)
+    [error] = blank.value.errors()
+    assert error["loc"] == ("password",)
+    assert error["msg"] == "Value error, must not be only whitespace"
+    with pytest.raises(ValidationError) as short:
+        validators.Login(username="ada", password="short")
+    assert short.value.errors()[0]["type"] == "string_too_short"
+
+
+def test_what_one_hash_costs_and_the_two_calls_phase_8_needs() -> None:
+    stored = hashing.hash_password("pa55word!")
+    assert "$m=65536,t=3,p=4$" in stored  # 64 MiB, three passes
+
+    async def pool_size() -> float:
+        return anyio.to_thread.current_default_thread_limiter().total_tokens
+
+    assert anyio.run(pool_size) == 40
+    assert hashing.hasher.verify_and_update("pa55word!", stored) == (True, None)
+    assert hashing.hasher.verify_and_update("wrong", stored) == (False, None)
+    with pytest.raises(UnknownHashError):
+        hashing.verify_password("pa55word!", "pa55word!")  # not a hash at all
+
+
+def test_every_fragment_on_the_page_shows_its_imports() -> None:
+    assert fragments_without_imports("03-responses-with-pydantic.md") == []

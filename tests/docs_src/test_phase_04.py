@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
+from typing import Any
 
 import pytest
-from fastapi import FastAPI, Request, status
+from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
+from page_fragments import fragments_without_imports
+from pydantic import BaseModel, field_validator
 from starlette.exceptions import StarletteDeprecationWarning
 
 from docs_src.phase_04 import (
     catch_all_middleware,
     disguised_error,
     domain_errors,
+    error_shape,
     safe_validation,
     server_errors,
     status_codes,
@@ -31,6 +37,15 @@ def test_creation_answers_201_and_deletion_204_with_no_body() -> None:
     again = client.delete(f"/shelves/{shelf_id}")
     assert again.status_code == 404
     assert again.json() == {"detail": "No such shelf"}
+
+
+def test_a_201_says_where_the_new_resource_lives() -> None:
+    client = TestClient(status_codes.app)
+    created = client.post("/shelves", json={"label": "Poetry"})
+    assert created.status_code == 201
+    location = created.headers["Location"]
+    assert location == f"http://testserver/shelves/{created.json()['id']}"
+    assert client.get(location).json() == created.json()
 
 
 def test_declared_status_codes_reach_the_schema() -> None:
@@ -132,11 +147,135 @@ def test_the_safe_422_names_fields_but_repeats_nothing() -> None:
     assert "not-an-email" not in response.text
     errors = response.json()["detail"]
     assert {tuple(error["loc"]) for error in errors} == {("body", "email"), ("body", "password")}
-    assert all(set(error) == {"loc", "msg", "type"} for error in errors)
+    assert all(
+        set(error) in ({"type", "loc", "msg"}, {"type", "loc", "msg", "ctx"}) for error in errors
+    )
+    [too_short] = [error for error in errors if error["loc"] == ["body", "password"]]
+    assert too_short["ctx"] == {"min_length": 8}  # the rule's parameters stay
     # A missing field makes the whole body the `input`: still nothing repeated.
     missing = client.post("/signup", json={"username": "octavia", "password": "long-secret-1"})
     assert missing.status_code == 422
     assert "long-secret-1" not in missing.text
+
+
+SECRET = "kindred-1979-secret"
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        ({"username": "oc", "email": "octavia@example.com", "password": SECRET}, None),
+        ({"username": "octavia", "password": SECRET}, None),
+        ({"username": "octavia", "email": SECRET, "password": SECRET}, None),
+        ({"username": SECRET, "email": "octavia@example.com", "password": " " * 12}, None),
+        (f'{{"username": "octavia", "password": "{SECRET}"}}', "text/plain"),
+        (f'{{"username": "octavia", "password": "{SECRET}", ', "application/json"),
+    ],
+)
+def test_a_secret_sent_in_the_body_appears_nowhere_in_the_422(
+    content: Any, content_type: str | None
+) -> None:
+    client = TestClient(safe_validation.app)
+    if content_type is None:
+        response = client.post("/signup", json=content)
+    else:
+        response = client.post("/signup", content=content, headers={"content-type": content_type})
+    assert response.status_code == 422
+    assert SECRET not in response.text
+    for error in response.json()["detail"]:
+        assert "input" not in error and {"type", "loc", "msg"} <= set(error)
+
+
+class QuotingSignUp(BaseModel):
+    password: str
+
+    @field_validator("password")
+    @classmethod
+    def no_spaces(cls, value: str) -> str:
+        if " " in value:
+            raise ValueError(f"{value!r} contains a space")  # the mistake: quotes the value
+        return value
+
+
+def test_a_message_that_quotes_the_value_defeats_the_handler() -> None:
+    # Why the rule is about validators: msg, and ctx's error, carry the validator's words.
+    app = FastAPI()
+    app.add_exception_handler(
+        safe_validation.RequestValidationError, safe_validation.validation_error
+    )
+
+    @app.post("/signup")
+    def sign_up(data: QuotingSignUp) -> dict[str, str]:
+        return {}
+
+    response = TestClient(app).post("/signup", json={"password": "my secret"})
+    [error] = response.json()["detail"]
+    assert "my secret" in error["msg"]
+    assert "my secret" in error["ctx"]["error"]
+
+
+def test_one_handler_on_starlettes_class_covers_the_routers_errors_too() -> None:
+    client = TestClient(error_shape.app)
+    missing = client.get("/nope")
+    assert missing.status_code == 404
+    assert missing.json() == {"detail": "Not Found", "status": 404}
+    wrong_method = client.get("/reports")
+    assert wrong_method.status_code == 405
+    assert wrong_method.json() == {"detail": "Method Not Allowed", "status": 405}
+    assert wrong_method.headers["Allow"] == "POST"
+    limited = client.post("/reports")
+    assert limited.status_code == 429
+    assert limited.json()["status"] == 429
+    assert limited.headers["Retry-After"] == "3600"
+
+
+def test_a_handler_on_fastapis_class_misses_the_routers_errors() -> None:
+    app = FastAPI()
+    app.add_exception_handler(HTTPException, error_shape.http_error)
+
+    @app.get("/gone")
+    def gone() -> None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Gone")
+
+    client = TestClient(app)
+    assert client.get("/gone").json() == {"detail": "Gone", "status": 404}
+    assert client.get("/nope").json() == {"detail": "Not Found"}  # the handler never ran
+    assert client.post("/gone").json() == {"detail": "Method Not Allowed"}
+
+
+def test_a_declared_oversized_body_gets_starlettes_plain_413() -> None:
+    app = FastAPI(max_body_size=16)
+    app.add_exception_handler(error_shape.StarletteHTTPException, error_shape.http_error)
+
+    @app.post("/notes")
+    def add_note(note: dict[str, str]) -> dict[str, str]:
+        return note
+
+    response = TestClient(app).post("/notes", json={"text": "x" * 100})
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/plain")
+
+
+def test_only_pytest_can_name_the_warning_classes() -> None:
+    script = "from starlette import status; status.HTTP_422_UNPROCESSABLE_ENTITY"
+    named = "error::starlette.exceptions.StarletteDeprecationWarning"
+    ignored = subprocess.run(
+        [sys.executable, "-W", named, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert ignored.returncode == 0
+    assert "Invalid -W option ignored" in ignored.stderr
+    caught = subprocess.run(
+        [sys.executable, "-W", "error::UserWarning", "-c", script],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert caught.returncode == 1
+    assert "StarletteDeprecationWarning" in caught.stderr
+
+
+def test_every_fragment_on_the_page_shows_its_imports() -> None:
+    assert fragments_without_imports("04-status-codes-and-errors.md") == []
 
 
 def test_a_valid_sign_up_still_succeeds() -> None:

@@ -4,6 +4,7 @@ No `from __future__ import annotations`: the routes defined inside tests need re
 """
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Literal
@@ -13,12 +14,14 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import DependencyScopeError, FastAPIError
 from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
+from page_fragments import fragments_without_imports
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from docs_src.phase_05 import (
     aliases,
     app_state,
+    before_validation,
     caching,
     overrides,
     scopes,
@@ -136,6 +139,9 @@ def test_the_secret_stays_out_of_sight(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValidationError) as error:
         settings.Settings()  # type: ignore[call-arg]
     assert "not-a-number-12345" not in str(error.value)
+    # ...in the text only: the structured errors still carry the value.
+    assert error.value.errors()[0]["input"] == "not-a-number-12345"
+    assert "not-a-number-12345" in error.value.json()
 
 
 # caching.py ---------------------------------------------------------------------------------
@@ -345,3 +351,62 @@ def test_the_override_samples_pass_and_clean_up() -> None:
     overrides.test_an_order_commits_its_session()
     assert not settings.app.dependency_overrides
     assert not yield_session.app.dependency_overrides
+
+
+# before_validation.py -----------------------------------------------------------------------
+
+
+def test_dependencies_run_before_validation_so_a_422_skips_cleanup_without_finally() -> None:
+    client = TestClient(before_validation.app)
+    before_validation.journal.clear()
+    assert client.get("/leaky/3").json() == {"count": 3}
+    assert before_validation.journal == ["open", "close"]
+    before_validation.journal.clear()
+    assert client.get("/leaky/abc").status_code == 422
+    assert before_validation.journal == ["open"]  # opened, never closed
+    before_validation.journal.clear()
+    assert client.get("/safe/abc").status_code == 422
+    assert before_validation.journal == ["open", "close"]
+
+
+# def or async def dependencies ---------------------------------------------------------------
+
+
+def test_a_dependency_runs_where_its_own_kind_says_whatever_the_route() -> None:
+    threads: dict[str, int] = {}
+
+    def sync_dependency() -> None:
+        threads["sync dependency"] = threading.get_ident()
+
+    async def async_dependency() -> None:
+        threads["async dependency"] = threading.get_ident()
+
+    app = FastAPI()
+
+    @app.get("/async-route")
+    async def async_route(
+        _a: Annotated[None, Depends(sync_dependency)],
+        _b: Annotated[None, Depends(async_dependency)],
+    ) -> None:
+        threads["async route (the loop)"] = threading.get_ident()
+
+    assert TestClient(app).get("/async-route").status_code == 200
+    loop = threads["async route (the loop)"]
+    assert threads["async dependency"] == loop
+    assert threads["sync dependency"] != loop  # the thread pool, although the route is async
+
+
+# lifespan, not on_event -----------------------------------------------------------------------
+
+
+def test_on_event_still_works_but_is_deprecated() -> None:
+    app = FastAPI()
+    with pytest.warns(DeprecationWarning, match="on_event is deprecated"):
+
+        @app.on_event("startup")
+        def start() -> None:
+            pass
+
+
+def test_every_fragment_on_the_page_shows_its_imports() -> None:
+    assert fragments_without_imports("05-dependency-injection.md") == []
