@@ -1,0 +1,1 @@
+"""The Book API: the one application you grow through the whole course."""

@@ -1,0 +1,44 @@
+"""Users: sign-up, the signed-in user, and looking users up."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
+
+from bookapi import services
+from bookapi.dependencies import CurrentUserDep, HashingSlot, SessionDep
+from bookapi.schemas import UserCreate, UserPublic
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+
+@router.get("")
+def list_users(session: SessionDep) -> list[UserPublic]:
+    """Every user, without a trace of their passwords."""
+    return [UserPublic.model_validate(user) for user in services.list_users(session)]
+
+
+# Before /{user_id}: routes match in order, and "me" is not an int.
+@router.get("/me")
+def read_me(user: CurrentUserDep) -> UserPublic:
+    """The user the request's token belongs to; 401 without a valid token."""
+    return UserPublic.model_validate(user)
+
+
+@router.get("/{user_id}")
+def get_user(user_id: Annotated[int, Path(ge=1)], session: SessionDep) -> UserPublic:
+    """One user by their id, or 404."""
+    return UserPublic.model_validate(services.get_user(session, user_id))
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, dependencies=[HashingSlot])
+def create_user(new_user: UserCreate, session: SessionDep) -> UserPublic:
+    """Sign up: 201 with the public view, or 409 if the username or email is taken.
+
+    A plain `def`: hashing is deliberately slow CPU work, so it runs in FastAPI's thread pool
+    instead of holding up the event loop.
+    """
+    # TODO 7: send the new user the welcome email after the response, as a background task:
+    # ask for `background: BackgroundTasks` and `engine: EngineDep`, and add
+    # `emails.send_welcome_email_later` with the engine and the user's id (never the session,
+    # nor the `User` row: both belong to this request).
+    return UserPublic.model_validate(services.create_user(session, new_user))

@@ -1,0 +1,91 @@
+"""Every error the Book API answers with, mapped to one shape, {"detail": ...}, in one place."""
+
+import logging
+
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from bookapi.errors import (
+    Conflict,
+    NotAllowed,
+    NotAuthenticated,
+    NotFound,
+    NotReady,
+    TooManyAttempts,
+    UpstreamError,
+)
+from bookapi.middleware import REQUEST_ID_HEADER, current_request_id
+
+logger = logging.getLogger("bookapi.errors")
+
+# What a client may see of a validation error: where, what, and which rule.
+# Never `input` (it may be a password) and never `ctx` (it may hold the value too).
+SAFE_ERROR_KEYS = ("loc", "msg", "type")
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    """Register the handlers on `app`. Call it once, right after creating the app."""
+
+    @app.exception_handler(NotAuthenticated)
+    async def not_authenticated(_request: Request, exc: NotAuthenticated) -> JSONResponse:
+        # RFC 6750: a 401 says how to authenticate. Every 401 goes through here, so none lacks it.
+        return JSONResponse(
+            {"detail": exc.detail},
+            status_code=status.HTTP_401_UNAUTHORIZED,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+    @app.exception_handler(NotAllowed)
+    async def not_allowed(_request: Request, exc: NotAllowed) -> JSONResponse:
+        # Known, and not allowed: a new token would not help, so no WWW-Authenticate.
+        return JSONResponse({"detail": exc.detail}, status_code=status.HTTP_403_FORBIDDEN)
+
+    @app.exception_handler(TooManyAttempts)
+    async def too_many_attempts(_request: Request, exc: TooManyAttempts) -> JSONResponse:
+        return JSONResponse(
+            {"detail": exc.detail},
+            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+
+    @app.exception_handler(NotFound)
+    async def not_found(_request: Request, exc: NotFound) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=status.HTTP_404_NOT_FOUND)
+
+    @app.exception_handler(Conflict)
+    async def conflict(_request: Request, exc: Conflict) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=status.HTTP_409_CONFLICT)
+
+    @app.exception_handler(UpstreamError)
+    async def upstream_failed(request: Request, exc: UpstreamError) -> JSONResponse:
+        # Someone else's outage: say so (502 Bad Gateway), and keep the cause in the log.
+        reason = f" ({exc.__cause__!r})" if exc.__cause__ is not None else ""
+        logger.warning("%s %s: %s%s", request.method, request.url.path, exc.detail, reason)
+        return JSONResponse({"detail": exc.detail}, status_code=status.HTTP_502_BAD_GATEWAY)
+
+    @app.exception_handler(NotReady)
+    async def not_ready(request: Request, exc: NotReady) -> JSONResponse:
+        # Not ready: the load balancer sends traffic elsewhere until this answers 200 again.
+        # The cause (a host name, a password in a URL...) stays in the log.
+        reason = f" ({exc.__cause__!r})" if exc.__cause__ is not None else ""
+        logger.warning("%s %s: %s%s", request.method, request.url.path, exc.detail, reason)
+        return JSONResponse({"detail": exc.detail}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{key: error[key] for key in SAFE_ERROR_KEYS} for error in exc.errors()]
+        return JSONResponse({"detail": errors}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # The whole story goes to the log; the client learns only that it was our fault, and
+        # the request id that finds the story. This handler runs outside every middleware of
+        # ours, so it adds the X-Request-ID header itself.
+        request_id = getattr(request.state, "request_id", None) or current_request_id()
+        logger.error("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return JSONResponse(
+            {"detail": "Internal server error", "request_id": request_id},
+            status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
+            headers={REQUEST_ID_HEADER: request_id} if request_id else None,
+        )

@@ -1,0 +1,1 @@
+"""Nothing here: the Procfile gives gunicorn its options."""
