@@ -18,8 +18,8 @@ from conftest import COURSE, ROOT, copy_tree, course_copy_at, grade_cli, process
 from grader import progress
 
 PHASE_1_SOLUTION = ROOT / "solutions" / "phase-01"
-# A phase that is listed but not written yet (the first one, whichever it is today).
-PLANNED = next(phase.key for phase in COURSE.phases if not phase.ready)
+# A phase that is listed but not written yet (the first one, whichever it is today), if any.
+PLANNED = next((phase.key for phase in COURSE.phases if not phase.ready), None)
 grade = grade_cli
 
 
@@ -94,7 +94,7 @@ def test_gradescope_output_scores_each_check() -> None:
     ("args", "message"),
     [
         (["phase-99"], "no phase 'phase-99'"),
-        ([PLANNED], "not written yet"),
+        *([([PLANNED], "not written yet")] if PLANNED else []),
         (["phase-1", "--path", "/no/such/folder"], "no folder"),
         (["phase-1", "--timeout", "0"], "positive"),
         (["phase-1", "--solution", "--path", "/tmp"], "choose one"),
