@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,6 +36,24 @@ class Check:
 
 
 @dataclass(frozen=True)
+class KeptCheck:
+    """A check of an earlier phase that a later phase still holds the learner to.
+
+    Declared in the later phase's `[phase.keeps]` table; `grade phase-N` runs the earlier
+    suite's test function against the phase-N code and reports it as "still holds from Phase M".
+    """
+
+    phase: int  # the earlier phase, whose hidden suite holds the test
+    check: Check
+
+    @property
+    def key(self) -> str:
+        """The check's id wherever phase N reports it (results, progress, variants):
+        `phase-4:error_shape`. A phase's own check ids never hold a colon."""
+        return f"phase-{self.phase}:{self.check.id}"
+
+
+@dataclass(frozen=True)
 class Phase:
     number: int
     slug: str
@@ -47,6 +65,13 @@ class Phase:
     notebook: str | None = None
     checks: tuple[Check, ...] = ()
     check_timeout: float | None = None  # seconds per check, when the course's default is too short
+    # Earlier phases' checks that still hold for this phase (its `[phase.keeps]` table).
+    keeps: tuple[KeptCheck, ...] = ()
+
+    @property
+    def check_keys(self) -> tuple[str, ...]:
+        """Every check `grade phase-N` reports, in order: its own ids, then the kept ones'."""
+        return (*(check.id for check in self.checks), *(kept.key for kept in self.keeps))
 
     @property
     def key(self) -> str:
@@ -147,7 +172,47 @@ def _phase(table: dict[str, Any]) -> Phase:
             _require(table, field, str, where)
         if not phase.checks:
             raise CatalogueError(f"{where} is ready but lists no checks")
+    for check in phase.checks:
+        if ":" in check.id:
+            raise CatalogueError(f"{where}: check id {check.id!r} must not hold a colon")
     return phase
+
+
+def _keeps(phase: Phase, table: dict[str, Any], earlier: dict[int, Phase]) -> tuple[KeptCheck, ...]:
+    """The `[phase.keeps]` table of `phase`: `phase-M = ["check_id", ...]` for earlier phases M,
+    each check looked up in M's own checks (a check that the phase changes is simply not listed)."""
+    where = f"phase {phase.number}, [phase.keeps]"
+    keeps = table.get("keeps", {})
+    if not isinstance(keeps, dict):
+        raise CatalogueError(f"{where} must be a table of `phase-M = [check ids]`")
+    found: list[KeptCheck] = []
+    for name, ids in keeps.items():
+        match = re.fullmatch(r"phase-([1-9]\d*)", name)
+        if match is None:
+            raise CatalogueError(f"{where}: {name!r} is not a phase; write `phase-M = [...]`")
+        number = int(match.group(1))
+        source = earlier.get(number)
+        if source is None:
+            known = ", ".join(f"phase-{n}" for n in sorted(earlier)) or "none"
+            raise CatalogueError(
+                f"{where}: {name} is not an earlier ready phase (earlier ready phases: {known})"
+            )
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids) or not ids:
+            raise CatalogueError(f"{where}: {name} must list check ids, as strings")
+        checks = {check.id: check for check in source.checks}
+        for check_id in ids:
+            if check_id not in checks:
+                raise CatalogueError(
+                    f"{where}: phase {number} has no check {check_id!r} "
+                    f"(its checks: {', '.join(checks)})"
+                )
+            kept = KeptCheck(phase=number, check=checks[check_id])
+            if kept in found:
+                raise CatalogueError(f"{where}: {kept.key} is listed twice")
+            found.append(kept)
+    # Reported by phase, each phase's checks in that phase's own order.
+    order = {(p.number, check.id): i for p in earlier.values() for i, check in enumerate(p.checks)}
+    return tuple(sorted(found, key=lambda kept: (kept.phase, order[kept.phase, kept.check.id])))
 
 
 def load_course(root: Path) -> Course:
@@ -160,10 +225,16 @@ def load_course(root: Path) -> Course:
     except tomllib.TOMLDecodeError as error:
         raise CatalogueError(f"{path} is not valid TOML: {error}") from error
     course = _require(data, "course", dict, CATALOGUE_FILE)
-    phases = tuple(_phase(table) for table in data.get("phase", []))
-    numbers = [p.number for p in phases]
+    tables = data.get("phase", [])
+    listed = tuple(_phase(table) for table in tables)
+    numbers = [p.number for p in listed]
     if numbers != sorted(set(numbers)):
         raise CatalogueError("phases must be listed once each, in order of their number")
+    # A phase keeps checks of the ready phases before it (read once all phases are known).
+    phases = tuple(
+        replace(phase, keeps=_keeps(phase, table, {p.number: p for p in listed[:i] if p.ready}))
+        for i, (phase, table) in enumerate(zip(listed, tables, strict=True))
+    )
     return Course(
         root=root,
         title=_require(course, "title", str, "[course]"),

@@ -1,6 +1,8 @@
 """The learner's progress: a small JSON file in the course folder.
 
 - Keyed by check id, so a course update that adds or renames checks keeps what still applies.
+  A phase's kept checks (earlier phases' rules it still holds) are keyed `phase-4:error_shape`,
+  and count towards the phase like its own.
 - Written atomically (a temporary file swapped in), under a lock, so neither Ctrl-C nor two
   `grade` runs at once can leave half a file or lose the other run's result.
 - A file that cannot be read is moved aside (and the learner told where), never trusted or lost.
@@ -57,8 +59,10 @@ class PhaseRecord:
     hints_shown: dict[str, int] = field(default_factory=dict)
 
     def passed(self, phase: Phase) -> int:
-        """How many of the catalogue's current checks passed in the last run."""
-        return sum(1 for c in phase.checks if (r := self.checks.get(c.id)) is not None and r.passed)
+        """How many of the catalogue's current checks (kept ones included) passed last time."""
+        return sum(
+            1 for key in phase.check_keys if (r := self.checks.get(key)) is not None and r.passed
+        )
 
 
 @dataclass
@@ -73,11 +77,11 @@ class Progress:
         record = self.phases.get(phase.key)
         if record is None or not record.checks:
             return Status.NOT_STARTED
-        return Status.DONE if record.passed(phase) == len(phase.checks) else Status.PARTIAL
+        return Status.DONE if record.passed(phase) == len(phase.check_keys) else Status.PARTIAL
 
     def score(self, phase: Phase) -> tuple[int, int]:
         record = self.phases.get(phase.key)
-        return (record.passed(phase) if record else 0), len(phase.checks)
+        return (record.passed(phase) if record else 0), len(phase.check_keys)
 
     def next_phase(self, course: Course) -> Phase | None:
         """The first ready phase that is not done."""
@@ -104,7 +108,8 @@ def _record(data: dict[str, Any]) -> PhaseRecord:
 
 
 def _from_version_1(data: dict[str, Any], course: Course | None) -> dict[str, PhaseRecord]:
-    """Version 1 kept scores, not check ids: a phase fully passed then is kept as passed."""
+    """Version 1 kept scores, not check ids: a phase fully passed then is kept as passed (its
+    own checks: the earlier rules it keeps were not graded then, and count once it is again)."""
     phases: dict[str, PhaseRecord] = {}
     for key, entry in data.items():
         phase = course.find(key) if course else None

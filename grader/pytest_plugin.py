@@ -10,7 +10,9 @@ It runs in the grader's child process, before any learner code, and:
   result, the process being ended from learner code), so that whatever happens to the process,
   the grader knows what was finished and what was running;
 - turns each failure into `expected` / `seen` (and the failed step's hint, or a shared cause),
-  never a traceback; and leaves promptly when the session ends, whatever threads are running.
+  never a traceback; and leaves promptly when the session ends, whatever threads are running;
+- collects the checks a phase keeps from earlier phases (their suites' test functions) so that
+  they run in the graded phase's setting: see `KeptModule`.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import threading
 import time
 from collections.abc import Generator
 from pathlib import Path
-from types import FrameType
+from types import FrameType, ModuleType
 from typing import IO, Any
 
 import pytest
@@ -52,6 +54,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--grade-file-mib", type=int, default=0, help="largest file the code may write")
     group.addoption("--grade-open-files", type=int, default=0, help="open files at once")
     group.addoption("--grade-verbose", action="store_true", help="keep pytest's own report")
+    group.addoption(
+        "--grade-suite", default="", help="the graded phase's suite; the others hold kept checks"
+    )
 
 
 def _event(data: dict[str, Any]) -> None:
@@ -111,6 +116,107 @@ def pytest_configure(config: pytest.Config) -> None:
     guard.install(target.resolve())
     guard.on_importing(lambda active: _event({"event": "import", "active": active}))
     os._exit = _learner_exit
+
+
+class KeptModule(pytest.Module):
+    """An earlier phase's suite, collected for the checks a later phase keeps from it.
+
+    A kept check runs as its own suite runs it (its fixtures, its values), on top of the graded
+    phase's setting: see `kept_scene`. A Phase 4 check kept by Phase 7 thus talks to the Phase 7
+    app, with the fresh database Phase 7's suite gives each of its own checks.
+    """
+
+    def _getobj(self) -> ModuleType:
+        earlier = super()._getobj()
+        graded = [module.obj for module in _state.get("graded_modules", [])]
+        if not graded:
+            raise pytest.UsageError("the graded phase's suite must be collected first")
+        return kept_scene(earlier, graded)
+
+
+# The name under which a graded phase's autouse fixture runs when the earlier suite has a
+# fixture of the same name (both suites call theirs `environment`, say).
+GRADED_PREFIX = "graded_phase_"
+
+
+def _fixtures(module: ModuleType) -> dict[str, Any]:
+    """The fixtures a suite module defines at its top level, by attribute name."""
+    return {
+        name: value
+        for name, value in vars(module).items()
+        if hasattr(value, "_fixture_function_marker") and hasattr(value, "__wrapped__")
+    }
+
+
+def _autouse(fixture: Any) -> bool:
+    return bool(fixture._fixture_function_marker.autouse)  # pytest's record of its arguments
+
+
+def _by_name(fixture: Any, name: str) -> Any:
+    """The same fixture, called `name` and no longer autouse: it runs when something asks."""
+    marker = fixture._fixture_function_marker
+    return pytest.fixture(
+        fixture.__wrapped__, scope=marker.scope, params=marker.params, ids=marker.ids, name=name
+    )
+
+
+def _setting(graded: list[str], earlier: list[str]) -> Any:
+    """The one autouse fixture of a kept check: the graded phase's setting first, then the
+    earlier suite's own, which may change what the graded phase set (the check compares with
+    its own suite's values: its secret, its database) but takes none of it away (the settings
+    that the graded phase's app needs and the earlier phase's had not yet, a database URL)."""
+
+    def kept_setting(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+        for name in graded:
+            request.getfixturevalue(name)
+        underneath = dict(os.environ)
+        for name in earlier:
+            request.getfixturevalue(name)
+        for variable, value in underneath.items():
+            if variable not in os.environ:
+                monkeypatch.setenv(variable, value)
+
+    return pytest.fixture(kept_setting, autouse=True)
+
+
+def kept_scene(earlier: ModuleType, graded: list[ModuleType]) -> ModuleType:
+    """The `earlier` suite module as a kept check sees it.
+
+    - Its test functions, helpers and fixtures are its own: a fixture of the graded phase's
+      suite is added only where the earlier suite has none of that name (an `app` fixture that
+      knows how to load the later app, say).
+    - Its autouse fixtures and the graded phase's all run, in one order: the graded phase's
+      first, then the earlier suite's, and what the earlier ones removed from the environment is
+      put back (see `_setting`).
+    """
+    scene = ModuleType(earlier.__name__, earlier.__doc__)
+    scene.__dict__.update(vars(earlier))
+    own = _fixtures(earlier)
+    first: list[str] = []
+    for module in graded:
+        for name, fixture in _fixtures(module).items():
+            if _autouse(fixture):
+                alias = GRADED_PREFIX + name if name in own else name
+                setattr(scene, alias, _by_name(fixture, alias))
+                first.append(alias)
+            elif name not in own:
+                setattr(scene, name, fixture)
+    then = [name for name, fixture in own.items() if _autouse(fixture)]
+    for name in then:
+        setattr(scene, name, _by_name(own[name], name))
+    scene.kept_setting = _setting(first, then)  # type: ignore[attr-defined]
+    return scene
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> pytest.Module:
+    """The graded phase's suite is collected as usual (and noted); an earlier one as kept."""
+    graded = parent.config.getoption("--grade-suite")
+    if not graded or module_path.parent.name == graded:
+        module = pytest.Module.from_parent(parent, path=module_path)
+        _state.setdefault("graded_modules", []).append(module)
+        return module
+    return KeptModule.from_parent(parent, path=module_path)
 
 
 def pytest_collectreport(report: pytest.CollectReport) -> None:
@@ -181,11 +287,45 @@ def pytest_runtest_makereport(
     return report
 
 
+_SUITES = Path(__file__).resolve().parent / "suites"
+
+
+def _phase_anchor(anchor: str | None, suite: str | None) -> str | None:
+    """`anchor` as `phase-N#anchor` when it is a heading of suite `phase_NN`'s own page.
+
+    A relative anchor means the page of the suite that wrote it. When a check kept from an
+    earlier phase fails in code of the graded phase's suite (one of its fixtures), or the other
+    way round, the link must still land on the page of the code that wrote the anchor."""
+    if not anchor or "#" in anchor or suite is None:
+        return anchor
+    return f"phase-{int(suite.removeprefix('phase_'))}#{anchor}"
+
+
+def _suite_of_frame(tb: Any) -> str | None:
+    """The suite (`phase_07`) of the innermost frame of suite code in a traceback."""
+    found = None
+    while tb is not None:
+        path = Path(tb.tb_frame.f_code.co_filename)
+        if path.parent.parent == _SUITES and path.parent.name.startswith("phase_"):
+            found = path.parent.name
+        tb = tb.tb_next
+    return found
+
+
+def _suite_of_cause(cause: Cause) -> str | None:
+    """The suite whose module defines `cause` (the kit's own causes belong to no suite)."""
+    for module in list(sys.modules.values()):
+        path = Path(getattr(module, "__file__", None) or "/")
+        if path.parent.parent == _SUITES and any(v is cause for v in vars(module).values()):
+            return path.parent.name
+    return None
+
+
 def _cause(cause: Cause, expected: str, seen: str) -> dict[str, Any]:
     return {
         "id": cause.id,
         "hint": cause.hint,
-        "anchor": cause.anchor,
+        "anchor": _phase_anchor(cause.anchor, _suite_of_cause(cause)),
         "expected": expected,
         "seen": seen,
     }
@@ -197,7 +337,7 @@ def summarise(error: BaseException) -> dict[str, Any]:
     where = loader.where_in_target(error.__traceback__)
     if isinstance(error, CheckFailed):
         summary.update(expected=error.expected, seen=error.seen, hint=error.hint)
-        summary.update(anchor=error.anchor)
+        summary.update(anchor=_phase_anchor(error.anchor, _suite_of_frame(error.__traceback__)))
         if error.timed_out:
             summary["outcome"] = "timed out"
         if error.cause is not None:

@@ -1,4 +1,9 @@
-"""One results model for a graded phase; every renderer (terminal, JSON, Gradescope) reads it."""
+"""One results model for a graded phase; every renderer (terminal, JSON, Gradescope) reads it.
+
+A phase's results hold its own checks, then the checks it keeps from earlier phases (each
+reported as "still holds from Phase M", with an id such as `phase-4:error_shape`). Kept checks
+count in the score like the phase's own: a rule that no longer holds is a failure.
+"""
 
 from __future__ import annotations
 
@@ -44,10 +49,17 @@ class CheckResult:
     blocked_by: str = ""
     # pytest's own report of the failure (`--verbose` only).
     output: str = ""
+    # The earlier phase whose rule this is, for a kept check; None for the phase's own checks.
+    kept_from: int | None = None
 
     @property
     def passed(self) -> bool:
         return self.outcome is Outcome.PASSED
+
+    @property
+    def note(self) -> str:
+        """How every renderer labels a kept check: `still holds from Phase 4`."""
+        return f"still holds from Phase {self.kept_from}" if self.kept_from is not None else ""
 
 
 @dataclass(frozen=True)
@@ -76,20 +88,52 @@ class PhaseResult:
     def all_passed(self) -> bool:
         return self.total > 0 and self.passed == self.total
 
+    @property
+    def own(self) -> tuple[CheckResult, ...]:
+        """The checks of this phase's own rules."""
+        return tuple(check for check in self.checks if check.kept_from is None)
+
+    @property
+    def kept(self) -> tuple[CheckResult, ...]:
+        """The checks this phase keeps from earlier phases, in the order of those phases."""
+        return tuple(check for check in self.checks if check.kept_from is not None)
+
     def cause(self, cause_id: str) -> CauseResult | None:
         return next((cause for cause in self.causes if cause.id == cause_id), None)
 
+    @property
+    def own_causes(self) -> tuple[CauseResult, ...]:
+        """The causes that block at least one of the phase's own checks (listed first)."""
+        own = {check.id for check in self.own}
+        return tuple(cause for cause in self.causes if own.intersection(cause.checks))
+
+    @property
+    def kept_causes(self) -> tuple[CauseResult, ...]:
+        """The causes that block only checks kept from earlier phases."""
+        return tuple(cause for cause in self.causes if cause not in self.own_causes)
+
     def first_link(self) -> str:
-        """The section the learner is sent to first: the first cause's, or the first failure's."""
-        if self.causes:
-            return self.causes[0].docs_url
-        return next((check.docs_url for check in self.checks if not check.passed), "")
+        """The section the learner is sent to first: the first cause's, or the first failure's.
+
+        The phase's own checks come first: a cause that only a kept check found, or a kept
+        check's failure, is where to read once the phase's own checks pass."""
+        for causes, checks in ((self.own_causes, self.own), (self.kept_causes, self.kept)):
+            if causes:
+                return causes[0].docs_url
+            failing = next((check.docs_url for check in checks if not check.passed), None)
+            if failing is not None:
+                return failing
+        return ""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["score"] = {"passed": self.passed, "total": self.total}
+        # The share of the score that earlier phases' rules make up (counted in it too).
+        kept = self.kept
+        data["still_holds"] = {"passed": sum(c.passed for c in kept), "total": len(kept)}
         data["all_passed"] = self.all_passed
         data["checks"] = [
-            {**asdict(check), "outcome": check.outcome.value} for check in self.checks
+            {**asdict(check), "outcome": check.outcome.value, "note": check.note}
+            for check in self.checks
         ]
         return data

@@ -1,9 +1,13 @@
 """Run a phase's hidden suite in a separate pytest process and turn its events into results.
 
 The checks run against a temporary copy of the graded folder, in a process with limits and a
-process group of its own (see `sandbox`). The process writes an event per check as it goes; if
-it dies (a check that could not be stopped, `os._exit()`, a crash), the checks it finished keep
-their results, the one it was running is reported, and the rest run again in a new process.
+process group of its own (see `sandbox`). A phase's run also holds the checks it keeps from
+earlier phases (`[phase.keeps]` in the catalogue): the earlier suites' test functions, collected
+in the same process and run in the graded phase's setting (see `grader.pytest_plugin`).
+
+The process writes an event per check as it goes; if it dies (a check that could not be
+stopped, `os._exit()`, a crash), the checks it finished keep their results, the one it was
+running is reported, and the rest run again in a new process.
 """
 
 from __future__ import annotations
@@ -75,6 +79,41 @@ class Options:
     open_files: int = OPEN_FILES
 
 
+@dataclass(frozen=True)
+class Planned:
+    """One check of a run: one of the phase's own, or one it keeps from an earlier phase."""
+
+    home: Phase  # the phase whose hidden suite holds the check's test function
+    check: Check
+    key: str  # its id in the results: `error_shape`, or `phase-4:error_shape` when kept
+    kept: bool
+
+    @property
+    def nodeid(self) -> str:
+        return nodeid(self.home, self.check)
+
+
+def nodeid(home: Phase, check: Check) -> str:
+    """The test's pytest node id, relative to the suites' folder."""
+    return f"{home.suite}/test_{home.suite}.py::{check.test_name}"
+
+
+def plan(course: Course, phase: Phase) -> list[Planned]:
+    """What grading `phase` runs: its own checks, then the earlier ones it keeps."""
+    planned = [Planned(phase, check, check.id, kept=False) for check in phase.checks]
+    for kept in phase.keeps:
+        home = course.find(str(kept.phase))
+        assert home is not None, f"the catalogue resolved {kept.key}"
+        planned.append(Planned(home, kept.check, kept.key, kept=True))
+    return planned
+
+
+def _timeout(course: Course, phase: Phase) -> float:
+    """Seconds per check: the longest that the phase, or a phase it keeps checks of, gives."""
+    homes = [phase, *(course.find(str(number)) for number in {k.phase for k in phase.keeps})]
+    return max(p.check_timeout or course.check_timeout for p in homes if p is not None)
+
+
 @dataclass
 class RunOutcome:
     """What one pytest process left behind."""
@@ -106,11 +145,21 @@ def docs_url(course: Course, phase: Phase, anchor: str | None) -> str:
 
 
 def _pytest_args(
-    phase: Phase, target: Path, scratch: Path, options: Options, cpu: int, skip: list[str]
+    phase: Phase,
+    earlier: list[Phase],
+    target: Path,
+    scratch: Path,
+    options: Options,
+    cpu: int,
+    skip: list[str],
 ) -> list[str]:
-    """The arguments of one pytest run of `phase`'s suite (see `grader.checker`)."""
+    """The arguments of one pytest run of `phase`'s suite, and of the `earlier` suites it keeps
+    checks of (see `grader.checker`)."""
     command = [
         str(SUITES / phase.suite),
+        *(str(SUITES / home.suite) for home in earlier),
+        "--grade-suite",
+        phase.suite,
         "-c",
         str(SUITES / "pytest.ini"),
         "--rootdir",
@@ -208,20 +257,25 @@ def _run_once(
     phase: Phase,
     target: Path,
     options: Options,
-    checks: list[Check],
+    checks: list[Planned],
     cancel: threading.Event | None,
 ) -> RunOutcome:
-    wanted = {check.test_name for check in checks}
+    wanted = {check.nodeid for check in checks}
+    # Every suite the checks come from (the phase's own always: its fixtures set the scene for
+    # the kept checks), and every test of those suites that this run does not want, deselected.
+    earlier = sorted({c.home for c in checks if c.home != phase}, key=lambda home: home.number)
     skip = [
-        f"{phase.suite}/test_{phase.suite}.py::{check.test_name}"
-        for check in phase.checks
-        if check.test_name not in wanted
+        nodeid(home, check)
+        for home in (phase, *earlier)
+        for check in home.checks
+        if nodeid(home, check) not in wanted
     ]
     wall = len(checks) * (options.timeout + GRACE_SECONDS) + STARTUP_ALLOWANCE
     process = checker()
     try:
         scratch = process.scratch
-        process.go(_pytest_args(phase, target, scratch, options, int(wall) + 5, skip))
+        args = _pytest_args(phase, earlier, target, scratch, options, int(wall) + 5, skip)
+        process.go(args)
         outcome = RunOutcome()
         events = _Events(scratch / "events.jsonl", outcome)
         limit = options.timeout + GRACE_SECONDS + _PARENT_MARGIN
@@ -240,8 +294,9 @@ def _run_once(
         process.end()
 
 
-def _name(nodeid: str) -> str:
-    return nodeid.rsplit("::", 1)[-1].split("[", 1)[0]
+def _node(nodeid: str) -> str:
+    """A reported node id, without parameters: the key of a check's result."""
+    return nodeid.split("[", 1)[0]
 
 
 def _where_in_dump(dump: str, target: Path) -> str:
@@ -276,37 +331,38 @@ def _how_it_ended(outcome: RunOutcome, copy: Path) -> tuple[str, bool]:
 
 
 def _block_all(
-    tally: _Tally, checks: list[Check], failure: dict[str, Any], cause: Cause, expected: str
+    tally: _Tally, checks: list[Planned], failure: dict[str, Any], cause: Cause, expected: str
 ) -> None:
     shared = {**cause.as_dict(), "expected": expected, "seen": failure["seen"]}
     for check in checks:
-        tally.results[check.test_name] = {**failure, "cause": shared}
+        tally.results[check.nodeid] = {**failure, "cause": shared}
 
 
 @dataclass
 class _Tally:
     """Results gathered over one or more pytest processes."""
 
+    # By node id (`phase_04/test_phase_04.py::test_x`): two suites may share a test's name.
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     notice: str = ""
 
 
 def _collect(
-    course: Course,
     phase: Phase,
+    planned: list[Planned],
     copy: Path,
     options: Options,
     cancel: threading.Event | None,
 ) -> _Tally:
     tally = _Tally()
-    remaining = list(phase.checks)
-    for _attempt in range(len(phase.checks) + 1):
+    remaining = list(planned)
+    for _attempt in range(len(planned) + 1):
         if not remaining:
             break
         outcome = _run_once(phase, copy, options, remaining, cancel)
-        for nodeid, event in outcome.results.items():
-            tally.results[_name(nodeid)] = event
-        remaining = [c for c in remaining if c.test_name not in tally.results]
+        for node, event in outcome.results.items():
+            tally.results[_node(node)] = event
+        remaining = [c for c in remaining if c.nodeid not in tally.results]
         if not remaining:
             break
         if outcome.collect_error:
@@ -334,9 +390,9 @@ def _collect(
                     "importing the app to finish at once",
                 )
                 break
-            tally.results[_name(lost)] = failure
+            tally.results[_node(lost)] = failure
         elif outcome.returncode is None:
-            tally.results[_name(lost)] = {
+            tally.results[_node(lost)] = {
                 "outcome": "timed out",
                 "seen": "the grading process ran past its overall time limit and was stopped",
             }
@@ -358,20 +414,22 @@ def _collect(
                     "importing the app to leave the process running",
                 )
                 break
-            tally.results[_name(lost)] = failure
-        remaining = [c for c in remaining if c.test_name not in tally.results]
+            tally.results[_node(lost)] = failure
+        remaining = [c for c in remaining if c.nodeid not in tally.results]
     return tally
 
 
-def _check_result(
-    course: Course, phase: Phase, check: Check, event: dict[str, Any] | None
-) -> CheckResult:
+def _check_result(course: Course, planned: Planned, event: dict[str, Any] | None) -> CheckResult:
+    # A kept check's anchors (the catalogue's and its steps') are headings on its own phase's
+    # page: the link goes back to where the rule was taught.
+    check, phase = planned.check, planned.home
     base = CheckResult(
-        id=check.id,
+        id=planned.key,
         name=check.name,
         outcome=Outcome.NOT_RUN,
         hint=check.hint,
         docs_url=docs_url(course, phase, check.anchor),
+        kept_from=phase.number if planned.kept else None,
     )
     if event is None:
         return replace(base, expected=check.name, seen="this check did not run")
@@ -393,18 +451,22 @@ def _check_result(
 
 
 def _with_causes(
-    course: Course, phase: Phase, checks: list[CheckResult], events: dict[str, dict[str, Any]]
+    course: Course,
+    planned: list[Planned],
+    checks: list[CheckResult],
+    events: dict[str, dict[str, Any]],
 ) -> tuple[list[CheckResult], list[CauseResult]]:
-    """Group failures by their shared cause: one CauseResult each, and `blocked_by` on checks."""
+    """Group failures by their shared cause: one CauseResult each, and `blocked_by` on checks.
+    A cause is reported once, whether it failed the phase's own checks or kept ones."""
     found: dict[str, CauseResult] = {}
     grouped: list[CheckResult] = []
-    for check in checks:
-        cause = (events.get(f"test_{check.id}") or {}).get("cause")
+    for plan_of, check in zip(planned, checks, strict=True):
+        cause = (events.get(plan_of.nodeid) or {}).get("cause")
         if check.passed or not cause:
             grouped.append(check)
             continue
         known = found.get(cause["id"])
-        url = docs_url(course, phase, cause.get("anchor"))
+        url = docs_url(course, plan_of.home, cause.get("anchor"))
         if known is None:
             found[cause["id"]] = CauseResult(
                 id=cause["id"],
@@ -429,9 +491,11 @@ def grade(
     verbose: bool = False,
     cancel: threading.Event | None = None,
 ) -> PhaseResult:
-    """Run every check of `phase` against the Book API in `target` (which is never written)."""
+    """Run every check of `phase`, and those it keeps from earlier phases, against the Book API
+    in `target` (which is never written)."""
+    planned = plan(course, phase)
     options = Options(
-        timeout=(phase.check_timeout or course.check_timeout) if timeout is None else timeout,
+        timeout=_timeout(course, phase) if timeout is None else timeout,
         verbose=verbose,
         memory_mib=course.memory_mib or MEMORY_MIB,
     )
@@ -442,9 +506,9 @@ def grade(
         except SubmissionProblem as problem:
             tally = _Tally(notice=str(problem))
         else:
-            tally = _collect(course, phase, copy.resolve(), options, cancel)
-    checks = [_check_result(course, phase, c, tally.results.get(c.test_name)) for c in phase.checks]
-    checks, causes = _with_causes(course, phase, checks, tally.results)
+            tally = _collect(phase, planned, copy.resolve(), options, cancel)
+    checks = [_check_result(course, c, tally.results.get(c.nodeid)) for c in planned]
+    checks, causes = _with_causes(course, planned, checks, tally.results)
     return PhaseResult(
         phase=phase.number,
         key=phase.key,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import COURSE, ROOT, phase_params
+from conftest import COURSE, READY, ROOT, phase_params
 
 from course_site.nav_check import phase_pages_in_nav
 from grader import stubs
@@ -136,3 +136,103 @@ def test_the_stub_archive_matches_the_exercise(phase: Phase) -> None:
     assert stubs.archive_of(phase).is_file(), "run `python -m grader.stubs`"
     shipped = stubs.files_in(ROOT / phase.exercise)
     assert stubs.stored(phase) == shipped, "the stub changed: run `python -m grader.stubs`"
+
+
+# --- [phase.keeps]: the earlier checks a later phase still holds --------------------------------
+
+
+def _phase_toml(number: int, status: str = "ready", keeps: str = "") -> str:
+    return (
+        f'[[phase]]\nnumber = {number}\nslug = "p{number}"\ntitle = "P{number}"\n'
+        f'status = "{status}"\npage = "p{number}.md"\nexercise = "e{number}"\n'
+        f'solution = "s{number}"\nnotebook = "n{number}.ipynb"\n'
+        + (f"[phase.keeps]\n{keeps}\n" if keeps else "")
+        + "".join(
+            f'[[phase.check]]\nid = "{check}"\nname = "N"\nhint = "H"\nanchor = "a"\n'
+            for check in ("first", "second")
+        )
+    )
+
+
+def _course_toml(tmp_path: Path, *phases: str) -> Path:
+    (tmp_path / "course.toml").write_text(
+        '[course]\ntitle = "x"\nsite_url = "http://h/"\ncheck_timeout = 1.0\n' + "".join(phases)
+    )
+    return tmp_path
+
+
+def test_a_phase_keeps_earlier_checks_in_their_phases_order(tmp_path: Path) -> None:
+    course = load_course(
+        _course_toml(
+            tmp_path,
+            _phase_toml(1),
+            _phase_toml(2),
+            _phase_toml(3, keeps='phase-2 = ["second"]\nphase-1 = ["second", "first"]'),
+        )
+    )
+    first, second, third = course.phases
+    assert first.keeps == second.keeps == ()
+    assert [kept.key for kept in third.keeps] == [
+        "phase-1:first",
+        "phase-1:second",
+        "phase-2:second",
+    ]
+    assert third.keeps[0].check is first.checks[0]
+    assert third.check_keys == (
+        "first",
+        "second",
+        "phase-1:first",
+        "phase-1:second",
+        "phase-2:second",
+    )
+
+
+@pytest.mark.parametrize(
+    ("keeps", "message"),
+    [
+        ('phase-1 = ["third"]', "phase 1 has no check 'third' \\(its checks: first, second\\)"),
+        ('phase-3 = ["first"]', "phase-3 is not an earlier ready phase"),
+        ('phase-2 = ["first"]', "phase-2 is not an earlier ready phase"),
+        ('phase-9 = ["first"]', "phase-9 is not an earlier ready phase"),
+        ('first = ["first"]', "'first' is not a phase"),
+        ('phase-01 = ["first"]', "'phase-01' is not a phase"),
+        ('phase-1 = "first"', "phase-1 must list check ids"),
+        ("phase-1 = []", "phase-1 must list check ids"),
+        ('phase-1 = ["first", "first"]', "phase-1:first is listed twice"),
+    ],
+)
+def test_a_wrong_keeps_table_is_reported_clearly(tmp_path: Path, keeps: str, message: str) -> None:
+    _course_toml(tmp_path, _phase_toml(1), _phase_toml(2, keeps=keeps), _phase_toml(3))
+    with pytest.raises(CatalogueError, match=f"phase 2, \\[phase.keeps\\]: {message}"):
+        load_course(tmp_path)
+
+
+def test_only_ready_phases_can_be_kept(tmp_path: Path) -> None:
+    _course_toml(
+        tmp_path, _phase_toml(1, status="planned"), _phase_toml(2, keeps='phase-1 = ["a"]')
+    )
+    with pytest.raises(CatalogueError, match="phase-1 is not an earlier ready phase"):
+        load_course(tmp_path)
+
+
+def test_keeps_must_be_a_table(tmp_path: Path) -> None:
+    phase = _phase_toml(2).replace('notebook = "n2.ipynb"\n', 'notebook = "n2.ipynb"\nkeeps = 3\n')
+    _course_toml(tmp_path, _phase_toml(1), phase)
+    with pytest.raises(CatalogueError, match="must be a table"):
+        load_course(tmp_path)
+
+
+def test_a_check_id_holds_no_colon(tmp_path: Path) -> None:
+    # Kept checks are reported as `phase-M:id`: an own id with a colon could collide.
+    _course_toml(tmp_path, _phase_toml(1).replace('id = "first"', 'id = "phase-1:x"'))
+    with pytest.raises(CatalogueError, match="must not hold a colon"):
+        load_course(tmp_path)
+
+
+@pytest.mark.parametrize("phase", [pytest.param(p, id=p.suite) for p in READY if p.number >= 2])
+def test_every_later_phase_keeps_earlier_checks(phase: Phase) -> None:
+    # Each README from Phase 2 on says that what came before still holds: the catalogue says
+    # which checks prove it (tests/test_phases.py runs them on the solution).
+    assert phase.keeps, f"{phase.key} keeps no earlier check"
+    assert all(kept.phase < phase.number for kept in phase.keeps)
+    assert len(set(phase.check_keys)) == len(phase.check_keys)

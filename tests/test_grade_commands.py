@@ -27,9 +27,7 @@ def course_copy(tmp_path: Path) -> Path:
 def _break_health(root: Path) -> None:
     main = root / "exercises" / "phase-01" / "bookapi" / "main.py"
     copy_tree(ROOT / "solutions" / "phase-01", root / "fresh")
-    main.write_text(
-        (root / "fresh" / "bookapi" / "main.py").read_text().replace('"ok"', '"fine"')
-    )
+    main.write_text((root / "fresh" / "bookapi" / "main.py").read_text().replace('"ok"', '"fine"'))
 
 
 def test_hints_come_one_step_per_call(course_copy: Path) -> None:
@@ -162,8 +160,14 @@ def test_doctor_says_what_the_machine_has() -> None:
     data = json.loads(grade_cli("doctor", "--json").stdout)
     topics = {finding["topic"]: finding for finding in data["findings"]}
     assert data["ok"] is True
-    for topic in ("Python", "Course folder", "Library fastapi", "Site built", "Site served",
-                  "Chromium"):
+    for topic in (
+        "Python",
+        "Course folder",
+        "Library fastapi",
+        "Site built",
+        "Site served",
+        "Chromium",
+    ):
         assert topic in topics
     assert topics["Python"]["level"] == "ok"
 
@@ -179,3 +183,33 @@ def test_doctor_names_the_fix_for_a_library_that_is_too_old(tmp_path: Path) -> N
     assert run.returncode == 1
     assert "Library fastapi" in run.stdout and ">=999" in run.stdout
     assert "pip install -e . --upgrade" in run.stdout
+
+
+def test_a_failing_kept_check_has_hints_too(tmp_path: Path) -> None:
+    # Phase 2's code answers /health wrongly: Phase 2's own checks pass, Phase 1's rule (kept
+    # by Phase 2) fails, and `grade hint phase-2` speaks to it, linking to Phase 1's page.
+    root = course_copy_at(tmp_path / "course", 2)
+    exercise = root / "exercises" / "phase-02"
+    shutil.rmtree(exercise)
+    copy_tree(ROOT / "solutions" / "phase-02", exercise)
+    main = exercise / "bookapi" / "main.py"
+    main.write_text(main.read_text().replace('{"status": "ok"}', '{"status": "fine"}'))
+    phase = load_course(root).find("2")
+    assert phase is not None
+    kept = next(k for k in phase.keeps if k.key == "phase-1:health_route")
+
+    first = grade_cli("hint", "phase-2", cwd=root)
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "(still holds from Phase 1)" in first.stdout
+    assert f"hint 1/{len(kept.check.steps) + 1}" in first.stdout
+    assert "/phases/01-hello-fastapi/#your-first-path-operation" in first.stdout
+    saved = json.loads((root / ".grade-progress.json").read_text())["phases"]["phase-2"]
+    assert not saved["checks"]["phase-1:health_route"]["passed"]
+    assert saved["hints_shown"] == {"phase-1:health_route": 1}
+
+    for name in ("phase-1:health_route", "health_route"):
+        data = json.loads(grade_cli("hint", "phase-2", name, "--json", cwd=root).stdout)
+        assert data["check"] == "phase-1:health_route" and data["kept_from"] == 1
+    assert data["hints"][1:] == list(kept.check.steps[:2])
+    passing = grade_cli("hint", "phase-2", "phase-1:docs_page", cwd=root)
+    assert passing.returncode == 0 and "passes already" in passing.stdout

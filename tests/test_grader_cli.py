@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -11,11 +12,16 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from conftest import COURSE, ROOT, copy_tree, course_copy_at, grade_cli, processes_with
 
 from grader import progress
+from grader.pytest_plugin import _phase_anchor, kept_scene
+from grader.render import as_json, gradescope, terminal
+from grader.render.console import make_console
+from grader.results import CauseResult, CheckResult, Outcome, PhaseResult
 
 PHASE_1_SOLUTION = ROOT / "solutions" / "phase-01"
 # A phase that is listed but not written yet (the first one, whichever it is today), if any.
@@ -88,6 +94,116 @@ def test_gradescope_output_scores_each_check() -> None:
     assert (data["score"], data["max_score"]) == (6, 6)
     assert len(data["tests"]) == 6
     assert {test["status"] for test in data["tests"]} == {"passed"}
+
+
+def _with_kept_checks() -> PhaseResult:
+    """Phase 5's results as the renderers see them: an own check, and two kept from Phase 4."""
+    shape = "http://127.0.0.1:8008/phases/04-status-codes-and-errors/#one-error-shape-everywhere"
+    checks = (
+        CheckResult(id="settings_from_environment", name="Settings", outcome=Outcome.PASSED),
+        CheckResult(
+            id="phase-4:one_error_shape",
+            name="Every error answers one shape",
+            outcome=Outcome.FAILED,
+            expected="a 404 shaped like the others",
+            seen="a bare text answer",
+            hint="Register the handler once, on the app.",
+            docs_url=shape,
+            kept_from=4,
+        ),
+        CheckResult(
+            id="phase-4:server_error_generic",
+            name="Server errors say nothing",
+            outcome=Outcome.PASSED,
+            kept_from=4,
+        ),
+    )
+    return PhaseResult(5, "phase-5", "DI", "x", checks, 1.0)
+
+
+def test_kept_checks_are_rendered_as_still_holding_from_their_phase() -> None:
+    result = _with_kept_checks()
+    stream = io.StringIO()
+    terminal.render(make_console(stream), result)
+    shown = stream.getvalue()
+    assert "Still holds from Phase 4  1/2" in shown
+    # Kept checks follow the phase's own, with their own hint and a link to their own phase.
+    assert shown.index("Settings") < shown.index("Still holds") < shown.index("Server errors")
+    assert "Register the handler once" in shown and "04-status-codes-and-errors/#one-error" in shown
+    assert "2/3 checks passed (1/2 of them from earlier phases)" in shown
+
+    data = json.loads(as_json.render(result))
+    assert data["score"] == {"passed": 2, "total": 3}
+    assert data["still_holds"] == {"passed": 1, "total": 2}
+    kept = data["checks"][1]
+    assert kept["id"] == "phase-4:one_error_shape" and kept["kept_from"] == 4
+    assert kept["note"] == "still holds from Phase 4"
+    assert data["checks"][0]["kept_from"] is None and data["checks"][0]["note"] == ""
+
+    marked = json.loads(gradescope.render(result))
+    assert (marked["score"], marked["max_score"]) == (2, 3)
+    assert marked["tests"][1]["name"] == "Every error answers one shape (still holds from Phase 4)"
+    assert "04-status-codes-and-errors/#one-error-shape" in marked["tests"][1]["output"]
+
+
+def test_the_phases_own_failures_come_before_what_only_kept_checks_found() -> None:
+    # An own check fails for its own reason; a kept one is blocked by a cause only it found.
+    own_url = "http://127.0.0.1:8008/phases/05-dependency-injection/#when-the-handler-raises"
+    kept_url = "http://127.0.0.1:8008/phases/04-status-codes-and-errors/#404-not-found"
+    checks = (
+        CheckResult(
+            id="session_rolls_back_on_error",
+            name="Own rule",
+            outcome=Outcome.FAILED,
+            expected="e",
+            seen="s",
+            hint="Own hint.",
+            docs_url=own_url,
+        ),
+        CheckResult(
+            id="phase-4:missing_returns_404",
+            name="Kept rule",
+            outcome=Outcome.FAILED,
+            hint="Kept hint.",
+            docs_url=kept_url,
+            blocked_by="missing-not-404",
+            kept_from=4,
+        ),
+    )
+    cause = CauseResult(
+        "missing-not-404",
+        "a 404",
+        "a crash",
+        "Kept hint.",
+        kept_url,
+        ("phase-4:missing_returns_404",),
+    )
+    result = PhaseResult(5, "phase-5", "DI", "x", checks, 1.0, causes=(cause,))
+    assert result.own_causes == () and result.kept_causes == (cause,)
+    assert result.first_link() == own_url
+    stream = io.StringIO()
+    terminal.render(make_console(stream), result)
+    shown = stream.getvalue()
+    assert (
+        shown.index("Own rule")
+        < shown.index("One problem blocks 1 check")
+        < shown.index("Kept rule")
+    )
+    only_kept = PhaseResult(5, "phase-5", "DI", "x", checks[1:], 1.0, causes=(cause,))
+    assert only_kept.first_link() == kept_url
+
+
+def test_a_phase_reports_the_checks_it_keeps() -> None:
+    phase = COURSE.find("2")
+    assert phase is not None and phase.keeps
+    run = grade("phase-2", "--solution")
+    assert run.returncode == 0, run.stdout + run.stderr
+    total = len(phase.check_keys)
+    assert f"Still holds from Phase 1  {len(phase.keeps)}/{len(phase.keeps)}" in run.stdout
+    assert f"{total}/{total} checks passed" in run.stdout
+    data = json.loads(grade("phase-2", "--solution", "--json").stdout)
+    assert [check["id"] for check in data["checks"]] == list(phase.check_keys)
+    assert {c["note"] for c in data["checks"][len(phase.checks) :]} == {"still holds from Phase 1"}
 
 
 @pytest.mark.parametrize(
@@ -257,3 +373,66 @@ def test_the_entry_point_knows_every_command() -> None:
             ["3", "--batch", "x"],
         )
     )
+
+
+def test_a_kept_check_runs_in_its_own_suite_on_the_graded_phases_setting() -> None:
+    # What `grader.pytest_plugin.kept_scene` makes of an earlier suite module for a later phase.
+    def module(name: str, **fixtures: object) -> ModuleType:
+        made = ModuleType(name)
+        vars(made).update(fixtures)
+        return made
+
+    def autouse(name: str) -> object:
+        def fixture() -> str:
+            return name
+
+        return pytest.fixture(fixture, autouse=True, name=name)
+
+    def plain(name: str) -> object:
+        def fixture() -> str:
+            return name
+
+        return pytest.fixture(fixture, name=name)
+
+    def test_rule() -> None:
+        pass
+
+    earlier = module(
+        "test_phase_05",
+        environment=autouse("environment"),
+        client=plain("client"),
+        test_rule=test_rule,
+    )
+    graded = module(
+        "test_phase_07", environment=autouse("environment"), database=autouse("database")
+    )
+    vars(graded).update(app=plain("app"), client=plain("client"))
+    scene = kept_scene(earlier, [graded])
+    marker = "_fixture_function_marker"
+    assert scene.test_rule is test_rule and scene.__name__ == "test_phase_05"
+    # The earlier suite's fixtures win by name; the graded phase's fill the gaps.
+    assert scene.client is earlier.client and scene.app is graded.app
+    # Every autouse fixture runs through one, in order: the graded phase's setting, then the
+    # earlier suite's (which a check may still ask for by its name).
+    assert getattr(scene.kept_setting, marker).autouse
+    for name in ("environment", "graded_phase_environment", "database"):
+        assert not getattr(getattr(scene, name), marker).autouse, name
+    assert scene.environment.__wrapped__ is earlier.environment.__wrapped__
+    assert scene.graded_phase_environment.__wrapped__ is graded.environment.__wrapped__
+    # The originals are untouched: the graded phase's own checks use them as they are.
+    assert getattr(graded.environment, marker).autouse and graded.environment.name == "environment"
+
+
+@pytest.mark.parametrize(
+    ("anchor", "suite", "qualified"),
+    [
+        ("timestamps", "phase_03", "phase-3#timestamps"),
+        ("phase-2#path-parameters", "phase_03", "phase-2#path-parameters"),
+        ("timestamps", None, "timestamps"),
+        (None, "phase_03", None),
+    ],
+)
+def test_a_relative_anchor_means_the_page_of_the_suite_that_wrote_it(
+    anchor: str | None, suite: str | None, qualified: str | None
+) -> None:
+    assert _phase_anchor(anchor, suite) == qualified

@@ -83,7 +83,8 @@ def _grade_on(server: Engine, target: Path, monkeypatch: pytest.MonkeyPatch) -> 
     before = grader_databases(server)
     result = grade(COURSE, PHASE, target)
     assert grader_databases(server) == before, "the grader left databases behind"
-    assert result.total == len(PHASE.checks)
+    # The earlier checks Phase 7 keeps run in its setting too: on the server, like its own.
+    assert [check.id for check in result.checks] == list(PHASE.check_keys)
     return [f"{c.id}: {c.seen}" for c in result.checks if not c.passed]
 
 
@@ -111,7 +112,8 @@ def test_the_checks_really_run_on_postgresql(
     monkeypatch.delenv("GRADE_DATABASE_URL")
     assert PHASE is not None
     result = grade(COURSE, PHASE, probe)
-    assert not any(check.passed for check in result.checks)
+    # (Phase 7's own checks all start the app; some earlier ones it keeps never do.)
+    assert not any(check.passed for check in result.own)
 
 
 def _declared_tables(folder: Path) -> dict[str, list[str]]:

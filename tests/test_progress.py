@@ -60,8 +60,14 @@ def test_an_unreadable_progress_file_is_set_aside_with_a_warning(tmp_path: Path)
 
 def test_a_file_from_an_older_catalogue_keeps_what_still_applies(tmp_path: Path) -> None:
     root = course_copy_at(tmp_path / "course", 1)
-    kept = {"passed": True, "expected": "", "seen": "", "hint": "", "docs_url": "",
-            "blocked_by": ""}
+    kept = {
+        "passed": True,
+        "expected": "",
+        "seen": "",
+        "hint": "",
+        "docs_url": "",
+        "blocked_by": "",
+    }
     data = {
         "version": progress.VERSION,
         "phases": {
@@ -108,3 +114,33 @@ def test_two_runs_at_once_both_keep_their_result(tmp_path: Path) -> None:
         assert {"phase-1", "phase-2"} <= set(saved["phases"])
         (root / progress.PROGRESS_FILE).unlink()
     assert not list(root.glob("*.tmp"))
+
+
+def test_kept_checks_count_towards_their_phase_under_their_own_ids(tmp_path: Path) -> None:
+    phase = COURSE.find("2")
+    assert phase is not None and phase.keeps
+
+    def run(failing: str) -> PhaseResult:
+        checks = tuple(
+            CheckResult(
+                id=key,
+                name=key,
+                outcome=Outcome.FAILED if key == failing else Outcome.PASSED,
+                kept_from=1 if ":" in key else None,
+            )
+            for key in phase.check_keys
+        )
+        return PhaseResult(phase=2, key="phase-2", title="t", target="x", checks=checks, seconds=1)
+
+    total = len(phase.check_keys)
+    progress.record(tmp_path, run(failing="phase-1:health_route"), COURSE)
+    saved = progress.load(tmp_path, COURSE)
+    # Phase 1's health_route, kept by Phase 2, is not Phase 2's own or Phase 1's record.
+    record = saved.phases["phase-2"]
+    assert not record.checks["phase-1:health_route"].passed
+    assert "health_route" not in record.checks and "phase-1" not in saved.phases
+    assert saved.score(phase) == (total - 1, total)
+    assert saved.status(phase) is progress.Status.PARTIAL
+    progress.record(tmp_path, run(failing=""), COURSE)
+    saved = progress.load(tmp_path, COURSE)
+    assert saved.score(phase) == (total, total) and saved.status(phase) is progress.Status.DONE

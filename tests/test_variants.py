@@ -2,7 +2,8 @@
 
 Each tests/variants/phase_NN/<name>/ holds a variant.toml, which may list `[[edit]]`s (a text
 replaced in one file of the solution), and any whole files that differ from the phase's
-solution; see AUTHORING.md.
+solution; see AUTHORING.md. A wrong variant's `fails` names the phase's own checks by id and the
+checks it keeps from earlier phases as `phase-M:id`.
 """
 
 from __future__ import annotations
@@ -86,10 +87,17 @@ def test_variant_is_graded_as_declared(variant: Variant, tmp_path: Path) -> None
     else:
         assert variant.expect == "fail", "expect is 'pass' or 'fail'"
         assert variant.fails, "a wrong variant lists the checks that must catch it"
-        known = {check.id for check in variant.phase.checks}
+        # A check the phase keeps from an earlier one is named as it is reported:
+        # `phase-4:one_error_shape` (a wrong variant may break only an earlier phase's rule).
+        known = set(variant.phase.check_keys)
         assert set(variant.fails) <= known, f"unknown check ids {set(variant.fails) - known}"
         missed = set(variant.fails) - failing
         assert not missed, f"the wrong variant was not caught by {missed}"
+        if not set(variant.fails) & {check.id for check in variant.phase.checks}:
+            # It breaks only an earlier phase's rule: the phase's own checks all pass, so only
+            # keeping the earlier check catches it.
+            own = [check.id for check in result.own if not check.passed]
+            assert not own, f"a variant caught by kept checks alone fails own checks {own}"
         assert variant.reads, "a wrong variant declares the section its first failure links to"
         assert result.first_link() == _link(variant.phase, variant.reads), (
             f"the first failure sends the learner to {result.first_link()}, not to "

@@ -3,6 +3,8 @@
 Step 1 is the hint of the step that failed (what the grader printed); the next calls reveal the
 check's further steps from the catalogue, each a little more concrete, never the solution's code.
 The hints come from the last grading run, or from a fresh one when the exercise changed since.
+A check the phase keeps from an earlier phase has hints like any other: name it by its id in the
+results (`phase-4:one_error_shape`), or let the first failing check be picked.
 """
 
 from __future__ import annotations
@@ -19,8 +21,28 @@ from grader.errors import EXIT_FAILED, EXIT_PASSED, UsageProblem
 
 
 @dataclass(frozen=True)
-class Hint:
+class Graded:
+    """A check as `grade phase-N` reports it: one of the phase's own, or one it keeps."""
+
+    key: str  # `one_error_shape`, or `phase-4:one_error_shape` for a kept check
     check: Check
+    kept_from: int | None = None
+
+    @property
+    def title(self) -> str:
+        if self.kept_from is None:
+            return self.check.name
+        return f"{self.check.name} (still holds from Phase {self.kept_from})"
+
+
+def graded_checks(phase: Phase) -> list[Graded]:
+    own = [Graded(check.id, check) for check in phase.checks]
+    return own + [Graded(kept.key, kept.check, kept.phase) for kept in phase.keeps]
+
+
+@dataclass(frozen=True)
+class Hint:
+    check: Graded
     expected: str
     seen: str
     docs_url: str
@@ -52,29 +74,34 @@ def _fresh_record(course: Course, phase: Phase) -> progress.PhaseRecord:
     return saved.phases[phase.key]
 
 
-def _pick(phase: Phase, record: progress.PhaseRecord, wanted: str | None) -> Check | None:
+def _pick(phase: Phase, record: progress.PhaseRecord, wanted: str | None) -> Graded | None:
+    checks = graded_checks(phase)
     if wanted is None:
-        return next((c for c in phase.checks if not _passed(record, c)), None)
-    for number, check in enumerate(phase.checks, start=1):
-        if wanted in (check.id, str(number)):
+        return next((c for c in checks if not _passed(record, c)), None)
+    for number, check in enumerate(checks, start=1):
+        if wanted in (check.key, str(number)):
             return check
-    known = ", ".join(c.id for c in phase.checks)
+    # A kept check's bare id finds it too, when the phase has no check of that id itself.
+    for check in checks:
+        if wanted == check.check.id:
+            return check
+    known = ", ".join(c.key for c in checks)
     raise UsageProblem(f"{phase.key} has no check '{wanted}'. Its checks: {known}.")
 
 
-def _passed(record: progress.PhaseRecord, check: Check) -> bool:
-    entry = record.checks.get(check.id)
+def _passed(record: progress.PhaseRecord, check: Graded) -> bool:
+    entry = record.checks.get(check.key)
     return entry is not None and entry.passed
 
 
-def next_hint(course: Course, phase: Phase, wanted: str | None) -> Hint | Check | None:
+def next_hint(course: Course, phase: Phase, wanted: str | None) -> Hint | Graded | None:
     """The hint to show now (and remember that it was shown); the check itself if it passes;
     None when every check passes."""
     record = _fresh_record(course, phase)
     check = _pick(phase, record, wanted)
     if check is None:
         return None
-    entry = record.checks.get(check.id)
+    entry = record.checks.get(check.key)
     if entry is None or entry.passed:
         return check
     cause = record.causes.get(entry.blocked_by) if entry.blocked_by else None
@@ -88,9 +115,9 @@ def next_hint(course: Course, phase: Phase, wanted: str | None) -> Hint | Check 
             1,
             blocked=True,
         )
-    steps = (entry.hint or check.hint, *check.steps)
-    shown = min(record.hints_shown.get(check.id, 0) + 1, len(steps))
-    progress.note_hint_shown(course.root, course, phase, check.id, shown)
+    steps = (entry.hint or check.check.hint, *check.check.steps)
+    shown = min(record.hints_shown.get(check.key, 0) + 1, len(steps))
+    progress.note_hint_shown(course.root, course, phase, check.key, shown)
     return Hint(check, entry.expected, entry.seen, entry.docs_url, steps, shown, blocked=False)
 
 
@@ -113,10 +140,10 @@ def run(spec: str, check: str | None, as_json: bool) -> int:
         )
         return EXIT_PASSED
     if not isinstance(found, Hint):
-        console.print(f"“{found.name}” passes already.", soft_wrap=True)
+        console.print(f"“{found.title}” passes already.", soft_wrap=True)
         return EXIT_PASSED
     total = len(found.steps)
-    console.print(Text(f"{phase.key}: {found.check.name}", style="bold"), soft_wrap=True)
+    console.print(Text(f"{phase.key}: {found.check.title}", style="bold"), soft_wrap=True)
     field(console, "expected", found.expected)
     field(console, "saw", found.seen)
     console.print()
@@ -137,14 +164,15 @@ def run(spec: str, check: str | None, as_json: bool) -> int:
     return EXIT_FAILED
 
 
-def _as_data(phase: Phase, found: Hint | Check | None) -> dict[str, object]:
+def _as_data(phase: Phase, found: Hint | Graded | None) -> dict[str, object]:
     if found is None:
         return {"phase": phase.key, "all_passed": True}
     if not isinstance(found, Hint):
-        return {"phase": phase.key, "check": found.id, "passed": True}
+        return {"phase": phase.key, "check": found.key, "passed": True}
     return {
         "phase": phase.key,
-        "check": found.check.id,
+        "check": found.check.key,
+        "kept_from": found.check.kept_from,
         "passed": False,
         "expected": found.expected,
         "seen": found.seen,

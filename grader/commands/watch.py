@@ -21,7 +21,7 @@ from grader.catalogue import Course, Phase
 from grader.commands import common
 from grader.commands.grade_phase import save
 from grader.errors import EXIT_PASSED
-from grader.results import PhaseResult
+from grader.results import CheckResult, PhaseResult
 
 # File systems where inotify-style events are known not to arrive for changes made elsewhere.
 _NO_EVENTS = {
@@ -147,9 +147,13 @@ def changes_between(before: PhaseResult | None, after: PhaseResult) -> tuple[lis
     if before is None:
         return [], []
     was = {check.id: check.passed for check in before.checks}
-    fixed = [c.name for c in after.checks if c.passed and was.get(c.id) is False]
-    broken = [c.name for c in after.checks if not c.passed and was.get(c.id) is True]
+    fixed = [_named(c) for c in after.checks if c.passed and was.get(c.id) is False]
+    broken = [_named(c) for c in after.checks if not c.passed and was.get(c.id) is True]
     return fixed, broken
+
+
+def _named(check: CheckResult) -> str:
+    return f"{check.name} ({check.note})" if check.note else check.name
 
 
 class _Session:

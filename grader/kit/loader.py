@@ -129,6 +129,18 @@ def _importing() -> Iterator[None]:
 def _forget_learner_modules() -> None:
     for name in [n for n in sys.modules if n == PACKAGE or n.startswith(PACKAGE + ".")]:
         del sys.modules[name]
+    _forget_learner_tables()
+
+
+def _forget_learner_tables() -> None:
+    """SQLModel keeps every table class ever defined in one process-wide registry: a fresh
+    import of the learner's models must start from an empty one, or it fails with "Table ... is
+    already defined". (Any check may load the app, an earlier phase's kept check included.)"""
+    sqlmodel = sys.modules.get("sqlmodel")
+    if sqlmodel is None:
+        return
+    sqlmodel.SQLModel.metadata.clear()
+    sqlmodel.main.default_registry.dispose()
 
 
 def _started(name: str, seen: str, cause: Any = causes.SERVER_AT_IMPORT) -> CheckFailed:

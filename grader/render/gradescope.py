@@ -1,4 +1,8 @@
-"""Results in Gradescope's autograder format (write them to /autograder/results/results.json)."""
+"""Results in Gradescope's autograder format (write them to /autograder/results/results.json).
+
+Every check is a test worth one point, the checks a phase keeps from earlier phases included:
+the score is the one `grade phase-N` prints and saves as progress.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,8 @@ def _output(result: PhaseResult, check: CheckResult) -> str:
 def render(result: PhaseResult) -> str:
     tests: list[dict[str, Any]] = [
         {
-            "name": check.name,
+            # A kept check says whose rule it is: "… (still holds from Phase 4)".
+            "name": f"{check.name} ({check.note})" if check.note else check.name,
             "number": f"{result.phase}.{index}",
             "score": 1 if check.passed else 0,
             "max_score": 1,

@@ -1,5 +1,6 @@
 """Results for a person at a terminal: causes first, one line per check, and for each failure
-what it expected, what it saw, what to do and where to read."""
+what it expected, what it saw, what to do and where to read. The checks a phase keeps from
+earlier phases follow its own, under "Still holds from Phase M"."""
 
 from __future__ import annotations
 
@@ -31,11 +32,12 @@ def _cause(console: Console, cause: CauseResult, label: str) -> None:
 
 
 def _labels(result: PhaseResult) -> dict[str, str]:
-    """How causes are named: "One problem", or "Problem 2 of 3" when there are several."""
-    if len(result.causes) == 1:
-        return {result.causes[0].id: "One problem"}
-    count = len(result.causes)
-    return {cause.id: f"Problem {i} of {count}" for i, cause in enumerate(result.causes, 1)}
+    """How causes are named: "One problem", or "Problem 2 of 3" when there are several (in the
+    order they are shown: those of the phase's own checks first)."""
+    causes = (*result.own_causes, *result.kept_causes)
+    if len(causes) == 1:
+        return {causes[0].id: "One problem"}
+    return {cause.id: f"Problem {i} of {len(causes)}" for i, cause in enumerate(causes, 1)}
 
 
 def _check(console: Console, check: CheckResult, verbose: bool, labels: dict[str, str]) -> None:
@@ -60,6 +62,14 @@ def _check(console: Console, check: CheckResult, verbose: bool, labels: dict[str
             console.print(Text("        " + raw, style="dim"), soft_wrap=True)
 
 
+def _by_phase(checks: tuple[CheckResult, ...]) -> dict[int, list[CheckResult]]:
+    groups: dict[int, list[CheckResult]] = {}
+    for check in checks:
+        assert check.kept_from is not None
+        groups.setdefault(check.kept_from, []).append(check)
+    return groups
+
+
 def render(
     console: Console, result: PhaseResult, *, verbose: bool = False, next_step: str = ""
 ) -> None:
@@ -71,15 +81,33 @@ def render(
             console.print(Text(line, style="yellow"))
         console.print()
     labels = _labels(result)
-    for cause in result.causes:
+    for cause in result.own_causes:
         _cause(console, cause, labels[cause.id])
-    for check in result.checks:
+    for check in result.own:
         _check(console, check, verbose, labels)
+    if result.kept_causes:
+        # Problems only the earlier phases' checks ran into: read them after the phase's own.
+        console.print()
+    for cause in result.kept_causes:
+        _cause(console, cause, labels[cause.id])
+    for phase, group in _by_phase(result.kept).items():
+        console.print()
+        passed = sum(check.passed for check in group)
+        console.print(
+            Text(f"Still holds from Phase {phase}", style="bold")
+            + Text(f"  {passed}/{len(group)}", style="dim")
+        )
+        for check in group:
+            _check(console, check, verbose, labels)
     colour = "green" if result.all_passed else "red"
     console.print()
+    kept = result.kept
+    earlier = (
+        f" ({sum(c.passed for c in kept)}/{len(kept)} of them from earlier phases)" if kept else ""
+    )
     console.print(
         Text(f"{result.passed}/{result.total} checks passed", style=colour)
-        + Text(f" in {result.seconds:.1f} s")
+        + Text(f"{earlier} in {result.seconds:.1f} s")
     )
     if result.all_passed:
         console.print("Every check passes: well done.")

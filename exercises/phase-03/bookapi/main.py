@@ -23,10 +23,11 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-# TODO 7: the book routes answer `BookPublic`, never the stored `Book`: declare it as the return
-#         type (`-> BookPublic`, `-> list[BookPublic]`) and convert with
-#         `BookPublic.model_validate(book)` (or use `response_model=` in the decorator). Never
-#         build a response by hand (`JSONResponse(book.model_dump())` skips the filtering).
+# TODO 7: the book routes answer `BookPublic`, never the stored `Book`: keep returning the
+#         stored book, and declare `response_model=BookPublic` (`list[BookPublic]` for the list)
+#         in each decorator. FastAPI then validates the stored object against it, sends only its
+#         fields and documents it; no conversion of your own. Never build a response by hand
+#         (`JSONResponse(book.model_dump())` skips the filtering).
 
 
 @app.get("/books")

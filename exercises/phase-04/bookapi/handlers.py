@@ -17,8 +17,9 @@ def add_error_handlers(app: FastAPI) -> None:
     #
     # TODO 4: RequestValidationError -> 422 (status.HTTP_422_UNPROCESSABLE_CONTENT) with
     #         {"detail": [...]}: for every error in exc.errors() keep `loc`, `msg` and `type`,
-    #         and drop everything else. `input` (and `ctx`) can hold the rejected value: a
-    #         password, for one.
+    #         and drop `input` (the rejected value: a password, for one) and `url`. `ctx` (the
+    #         rule's parameters) may stay, made JSON-safe: a validator's error holds the
+    #         exception it raised there, so turn such values into their text (`str(value)`).
     #
     # TODO 5: Exception -> 500 with a generic {"detail": ...} that says nothing about the bug.
     #         Log the exception, with its traceback, at ERROR level: `logger.error(...,

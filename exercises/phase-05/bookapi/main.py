@@ -18,7 +18,7 @@ from fastapi import FastAPI, Path, Query, status
 
 from bookapi import services
 from bookapi.handlers import add_error_handlers
-from bookapi.schemas import BookCreate, BookPublic, BookQuery, UserCreate, UserPublic
+from bookapi.schemas import Book, BookCreate, BookPublic, BookQuery, User, UserCreate, UserPublic
 
 # TODO 3: write a lifespan (`@asynccontextmanager async def lifespan(app: FastAPI)`) that calls
 #         `get_settings()` once (a missing secret then stops the start, not the first request),
@@ -32,8 +32,9 @@ add_error_handlers(app)
 #         `session: SessionDep` where it reads or writes, `book: BookDep` instead of a
 #         `book_id` in GET and DELETE /books/{book_id}, and `query: BookQueryDep` in GET /books.
 
-# Routes stay thin: validate (FastAPI does it), call one service, shape the answer.
-# The service raises a domain error when it cannot do its job; bookapi.handlers maps it.
+# Routes stay thin: validate (FastAPI does it), call one service, return what it gives back.
+# The service raises a domain error when it cannot do its job; bookapi.handlers maps it. Each
+# route's `response_model` is the public model: FastAPI filters and documents the stored record.
 
 
 @app.get("/health")
@@ -42,22 +43,22 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@app.get("/books")
-def list_books(query: Annotated[BookQuery, Query()]) -> list[BookPublic]:
+@app.get("/books", response_model=list[BookPublic])
+def list_books(query: Annotated[BookQuery, Query()]) -> list[Book]:
     """A page of books, oldest first, optionally only one author's."""
-    return [BookPublic.model_validate(book) for book in services.list_books(query)]
+    return services.list_books(query)
 
 
-@app.get("/books/{book_id}")
-def get_book(book_id: Annotated[int, Path(ge=1)]) -> BookPublic:
+@app.get("/books/{book_id}", response_model=BookPublic)
+def get_book(book_id: Annotated[int, Path(ge=1)]) -> Book:
     """One book by its id, or 404."""
-    return BookPublic.model_validate(services.get_book(book_id))
+    return services.get_book(book_id)
 
 
-@app.post("/books", status_code=status.HTTP_201_CREATED)
-def create_book(book: BookCreate) -> BookPublic:
+@app.post("/books", status_code=status.HTTP_201_CREATED, response_model=BookPublic)
+def create_book(book: BookCreate) -> Book:
     """Store a new book: 201, or 409 if its ISBN is already stored."""
-    return BookPublic.model_validate(services.create_book(book))
+    return services.create_book(book)
 
 
 @app.delete("/books/{book_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -66,23 +67,23 @@ def delete_book(book_id: Annotated[int, Path(ge=1)]) -> None:
     services.delete_book(book_id)
 
 
-@app.get("/users")
-def list_users() -> list[UserPublic]:
+@app.get("/users", response_model=list[UserPublic])
+def list_users() -> list[User]:
     """Every user, without a trace of their passwords."""
-    return [UserPublic.model_validate(user) for user in services.list_users()]
+    return services.list_users()
 
 
-@app.get("/users/{user_id}")
-def get_user(user_id: Annotated[int, Path(ge=1)]) -> UserPublic:
+@app.get("/users/{user_id}", response_model=UserPublic)
+def get_user(user_id: Annotated[int, Path(ge=1)]) -> User:
     """One user by their id, or 404."""
-    return UserPublic.model_validate(services.get_user(user_id))
+    return services.get_user(user_id)
 
 
-@app.post("/users", status_code=status.HTTP_201_CREATED)
-def create_user(new_user: UserCreate) -> UserPublic:
+@app.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserPublic)
+def create_user(new_user: UserCreate) -> User:
     """Sign up: 201 with the public view, or 409 if the username or email is taken.
 
     A plain `def`: hashing is deliberately slow CPU work, so it runs in FastAPI's thread pool
     instead of holding up the event loop.
     """
-    return UserPublic.model_validate(services.create_user(new_user))
+    return services.create_user(new_user)

@@ -12,6 +12,7 @@ from bookapi.store import store, user_store
 # TODO 7: give every function a first parameter `session: Session` (from bookapi.store), and
 #         work on it: `store.` becomes `session.books.` and `user_store.` becomes
 #         `session.users.` (same methods). Then drop the import of `store` and `user_store`.
+#         Never commit here: `get_session` decides, once the route has returned.
 
 
 def list_books(query: BookQuery) -> list[Book]:

@@ -14,8 +14,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict  # noqa: F401  (T
 #         - model_config = SettingsConfigDict(env_prefix="BOOKAPI_", env_file=".env",
 #           extra="ignore", hide_input_in_errors=True), so a field `x` is read from BOOKAPI_X;
 #         - `max_page_size: int`, default 100, at least 1: the most books GET /books answers;
-#         - `secret_key: SecretStr` with NO default (Phase 8 signs tokens with it): without
-#           BOOKAPI_SECRET_KEY the settings must refuse to load.
+#         - `secret_key: SecretStr` with NO default and at least 16 characters,
+#           `Field(min_length=16)` (Phase 8 signs tokens with it): without BOOKAPI_SECRET_KEY,
+#           or with a short one, the settings must refuse to load.
 
 # TODO 2: write `get_settings() -> Settings`, decorated with `@lru_cache`, so the environment is
 #         read and validated once per process.

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from grader.kit import GradingClient, expect, expect_status, json_body, load_app
+from grader.kit import (
+    GradingClient,
+    describe_response,
+    expect,
+    expect_status,
+    json_body,
+    load_app,
+)
 
 ROUTE_HINT = (
     'Declare the route with `@app.get("{path}")` on a function at module level in '
@@ -105,3 +112,14 @@ def test_unknown_path_json_404(client: GradingClient) -> None:
             hint='Keep FastAPI\'s own 404 body, `{"detail": "Not Found"}`; a handler of yours '
             'for 404 must answer with the same `{"detail": ...}` shape.',
         )
+    # Another method on a path nobody declared is just as unknown: a catch-all GET route that
+    # answers 404 itself still turns it into a 405 ("that path exists, not for POST").
+    response = client.post("/no-such-page")
+    expect(
+        response.status_code == 404,
+        expected="POST /no-such-page (a path the app does not define) to answer 404",
+        seen=describe_response(response),
+        hint="A route whose whole path is a parameter matches every path, so any method it "
+        "does not declare answers 405 there instead of 404: remove the catch-all route and let "
+        "FastAPI answer the paths you did not declare.",
+    )

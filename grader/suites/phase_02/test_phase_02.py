@@ -25,6 +25,8 @@ VALID: dict[str, Any] = {
     "year": 1969,
     "isbn": "9780441478125",
 }
+# An ISBN of thirteen Arabic-Indic digits: `\d` matches each of them, `[0-9]` none.
+ARABIC_INDIC_ISBN = "\u0669\u0667\u0668\u0660\u0664\u0664\u0661\u0664\u0667\u0668\u0661\u0662\u0665"
 # Creation answers 200 in this phase; 201 (Phase 4's lesson) is accepted too.
 CREATED = (200, 201)
 
@@ -104,6 +106,13 @@ LIST_CRASHES = Cause(
     hint="GET /books crashes: fix the error at the file and line shown. Pass the validated "
     "`limit`, `offset` and `author` to `store.list(...)` and return the list it gives back.",
     anchor=QUERY_MODEL_ANCHOR,
+)
+QUERY_NOT_INT = Cause(
+    id="query-not-int",
+    hint="Type `limit` and `offset` as `int`, then bound them: a `float` between the bounds lets "
+    "`?limit=2.5` through, the store cannot slice a list with it, and the schema promises any "
+    "number.",
+    anchor=QUERY_ANCHOR,
 )
 STRICT_QUERY = Cause(
     id="strict-query",
@@ -391,9 +400,24 @@ def expect_422_naming(
     )
 
 
-def _list_refused(response: Any) -> Cause | None:
+def _query_not_int(client: GradingClient) -> bool:
+    """Whether /openapi.json documents `limit` or `offset` of GET /books as a number that is
+    not an integer (a `float`). Only hints depend on it."""
+    schema = _openapi(client)
+    if schema is None:
+        return False
+    operation = schema.get("paths", {}).get("/books", {}).get("get", {})
+    for parameter in operation.get("parameters", []):
+        if isinstance(parameter, dict) and parameter.get("name") in ("limit", "offset"):
+            if _resolve(schema, parameter.get("schema", {})).get("type") == "number":
+                return True
+    return False
+
+
+def _list_refused(client: GradingClient, response: Any) -> Cause | None:
     """The shared cause when a valid GET /books is refused: the query model is strict, lacks a
-    default or a parameter, or bounds a value too tightly; or the handler crashes."""
+    default or a parameter, or bounds a value too tightly; or the handler crashes (on a
+    `float` limit, say)."""
     query_errors = [e for e in _errors(response) if e["loc"][:1] == ["query"]]
     kinds = {str(e.get("type")) for e in query_errors}
     if any(kind.endswith("_type") for kind in kinds):
@@ -405,7 +429,7 @@ def _list_refused(response: Any) -> Cause | None:
     if query_errors:
         return QUERY_EDGES
     if response.status_code >= 500:
-        return LIST_CRASHES
+        return QUERY_NOT_INT if _query_not_int(client) else LIST_CRASHES
     return None  # a GET that wants a body is the kit's own cause, noted by the client
 
 
@@ -438,7 +462,7 @@ def list_books(client: GradingClient, query: str = "", why: str = "") -> list[di
         seen=describe_response(response),
         hint=hint,
         anchor=anchor,
-        cause=_list_refused(response),
+        cause=_list_refused(client, response),
     )
     books = json_body(response, f"the list from {request}")
     expect(
@@ -709,6 +733,7 @@ def test_query_bounds_422(client: GradingClient) -> None:
         ("?limit=0", "limit", "0", " (the smallest limit allowed is 1)"),
         ("?limit=101", "limit", "101", " (the largest limit allowed is 100)"),
         ("?limit=ten", "limit", "ten", " (a limit is a whole number)"),
+        ("?limit=2.5", "limit", "2.5", " (a limit is a whole number)"),
         ("?offset=-1", "offset", "-1", " (the smallest offset allowed is 0)"),
     ):
         response = client.get(f"/books{query}")
@@ -717,13 +742,15 @@ def test_query_bounds_422(client: GradingClient) -> None:
         # Not refused: the parameter is not declared at all (or the model is read from a
         # body), or it is declared without its bound; `ten` is a matter of its type.
         cause = _undeclared_query(client, (field,)) if status != 422 else None
-        if cause is None and value == "ten":
+        if cause is None and value in ("ten", "2.5"):
             hint = (
-                "`limit=ten` was not refused: type `limit` as `int` (in the query model or in "
-                "`Query(...)`), so that FastAPI refuses text that is not a whole number."
+                f"`limit={value}` was not refused: type `limit` as `int` (in the query model or "
+                "in `Query(...)`), so that FastAPI refuses text that is not a whole number; a "
+                "bound alone does not make a `float` whole."
             )
             if status == 400:
-                hint, anchor = BY_HAND_HINT.format(value="limit=ten", status=400), BY_HAND_ANCHOR
+                hint = BY_HAND_HINT.format(value=f"limit={value}", status=400)
+                anchor = BY_HAND_ANCHOR
         elif cause is None and (200 <= status < 300 or status == 400):
             cause = QUERY_UNBOUNDED
         expect_422_naming(
@@ -818,6 +845,23 @@ def test_body_422_names_field(client: GradingClient) -> None:
             "isbn",
             "Anchor the ISBN pattern with `^` and `$`: Pydantic searches the value for a match, "
             "and 14 digits contain 13.",
+            None,
+        ),
+        # `\d` is any Unicode digit: only `[0-9]` (or an ASCII check) refuses these thirteen.
+        (
+            f'with isbn "{ARABIC_INDIC_ISBN}" (13 Arabic-Indic digits)',
+            {**VALID, "isbn": ARABIC_INDIC_ISBN},
+            "isbn",
+            "Spell the digits out as `[0-9]` in the ISBN pattern: `\\d` (and `str.isdigit`) "
+            "accept any Unicode digit, so thirteen Arabic-Indic digits pass for an ISBN.",
+            None,
+        ),
+        # A bound is not a type: a `float` year between the bounds is still not a year.
+        (
+            "with year 1969.5 (not a whole number)",
+            {**VALID, "year": 1969.5},
+            "year",
+            "Type `year` as `int`, then bound it: a `float` with `ge`/`le` accepts 1969.5.",
             None,
         ),
     ]
@@ -1079,15 +1123,25 @@ def _expect_bounds(
     the schema misses the rule and this step says so), and a value not typed as an integer."""
     low, high = wanted
     lowest, highest = _lowest(node), _highest(node)
-    if lowest == low and (high is None or highest == high):
+    kind = node.get("type")
+    integer = kind in ("integer", None)
+    right = lowest == low and (high is None or highest == high)
+    if right and integer:
         return
     tighter = (lowest is not None and lowest > low) or (
         high is not None and highest is not None and highest < high
     )
-    kind = node.get("type")
-    integer = kind in ("integer", None)
+    if kind == "number":
+        # A float with the right bounds still takes 1969.5: the type is half the rule.
+        raise CheckFailed(
+            expected=f"the schema to give the {what} the type integer"
+            + ("" if right else f", minimum {low}" + ("" if high is None else f", maximum {high}")),
+            seen=_bounds(node) + ", on a value of type number",
+            hint=f"Type it as `int`, not `float`, and keep its bounds, {fix}: a bound does not "
+            "make a number whole, and clients read the type in the schema.",
+        )
     if not integer:
-        # Typed as text (or a float): the bounds come after the type.
+        # Typed as text: the bounds come after the type.
         hint = f"Type it as `int` first, then give it its bounds, {fix}."
     elif lowest is None and highest is None:
         hint = (

@@ -10,6 +10,7 @@ and each way a `created_at` goes wrong (absent, not ISO 8601, naive, not the rea
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import re
@@ -65,6 +66,14 @@ CLOCK_MARGIN = timedelta(minutes=10)
 SERVER_TZ = "<+0545>-05:45"
 # The `created_at` a client tries to set in server_fields_not_client_set.
 FORGED_MOMENT = datetime(2000, 1, 1, tzinfo=UTC)
+
+# Thirty characters, of every kind a username may hold: letters, digits, `.`, `_` and `-`.
+LONGEST_USERNAME = "Ada.Lovelace_1815-Engine_Notes"
+# A password hash must take at least this many times a small PBKDF2 (PBKDF2_ROUNDS rounds of
+# SHA-256) measured on the same machine: pwdlib's Argon2 takes a few hundred times as long, a
+# salted SHA-256 a few hundred times less.
+PBKDF2_ROUNDS = 1000
+SLOW_HASH_FACTOR = 5
 
 # --- causes: one mistake, several checks, reported once ----------------------------------------
 
@@ -197,6 +206,13 @@ VERIFY_HINT = (
 SCHEMA_EXCLUDE_HINT = (
     "`response_model_exclude` drops the field from answers, but the schema still documents the "
     "whole model, hash included: declare a public model without it (`UserPublic`) instead."
+)
+UNFILTERED_HINT = (
+    "{request} declares `{model}`, yet answers `{key}`, a field `{model}` does not have: the "
+    "route returns a `Response` it built itself, which FastAPI sends as it is. Converting first "
+    "does not help: `UserPublic.model_validate(user)` hands back `user` itself when `User` "
+    "subclasses `UserPublic`, and its dump keeps the hash. Return the stored object and let "
+    "the declared model filter it."
 )
 
 
@@ -478,6 +494,28 @@ def _has_model(annotation: Any) -> bool:
     return any(_has_model(arg) for arg in typing.get_args(annotation))
 
 
+def _model_fields(annotation: Any) -> set[str] | None:
+    """The JSON keys a declared response model lets out (for a list, its items' model), or None
+    when it is not one model: then nothing can be said about what it filters."""
+    if typing.get_origin(annotation) in (list, tuple, set, frozenset):
+        args = typing.get_args(annotation)
+        annotation = args[0] if args else None
+    if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        return None
+    return {field.alias or name for name, field in annotation.model_fields.items()}
+
+
+def _keys_beyond(annotation: Any, body: Any) -> list[str]:
+    """Keys of a JSON answer (an object, or a list of them) that the declared model does not
+    have: an answer that went out without passing through that model's filter."""
+    allowed = _model_fields(annotation)
+    if allowed is None:
+        return []
+    items = body if isinstance(body, list) else [body]
+    keys = {key for item in items if isinstance(item, dict) for key in item}
+    return sorted(keys - allowed)
+
+
 def _leak_advice(
     app: FastAPI, request: str, response: Any, body: Any, what: str
 ) -> tuple[str, str]:
@@ -494,6 +532,10 @@ def _leak_advice(
     model = route.response_model if route is not None else None
     if route is None or not _has_model(model):
         return UNDECLARED_HINT.format(request=request), "dont-build-responses-by-hand"
+    unfiltered = _keys_beyond(model, body)
+    if unfiltered:
+        hint = UNFILTERED_HINT.format(request=request, model=_type_name(model), key=unfiltered[0])
+        return hint, "dont-build-responses-by-hand"
     if route.response_model_exclude and isinstance(body, list):
         return EXCLUDE_ON_LIST_HINT.format(request=request), "hiding-a-field-instead-excludetrue"
     secret = "the password" if what.startswith("the password") else "the hash"
@@ -621,6 +663,12 @@ def _created_at(
         cause=WRONG_MOMENT,
     )
     return moment
+
+
+def _server_owned(name: str) -> bool:
+    """Whether a body field is one only the server may set: `id`, `created_at`, or a hash."""
+    words = {word.lower() for word in NAME_WORDS.findall(name)}
+    return name in ("id", "created_at") or bool(words & {"hash", "hashed"})
 
 
 def _is_forged(value: Any) -> bool:
@@ -775,6 +823,73 @@ def test_user_routes(client: GradingClient) -> None:
         "with `StringConstraints` or `Field`, so a shorter one is refused with 422.",
         loc_anchor="phase-2#validate-with-pydantic-not-with-if-statements-in-handlers",
     )
+    long = client.post("/users", json=_signup("ada_long", "p" * 129))
+    _expect_422(
+        client,
+        long,
+        "/users",
+        "password",
+        "a 129-character password",
+        hint="Give the password a maximum length of 128 in `UserCreate` too, as the README "
+        'says: without it a client may send a megabyte of "password", which the server '
+        "receives, validates and hashes all the same.",
+        loc_anchor="phase-2#validate-with-pydantic-not-with-if-statements-in-handlers",
+    )
+
+
+def test_username_rules(client: GradingClient) -> None:
+    length = (
+        "Give `username` its lengths in `UserCreate`, `min_length=3` and `max_length=30`, so "
+        "FastAPI refuses {what} with a 422 that names the field."
+    )
+    characters = (
+        "Give `username` a `pattern` that allows only letters, digits, `.`, `_` and `-`, "
+        "anchored with `^` and `$` (Pydantic searches the value for a match): {what} must be "
+        "refused with a 422 that names the field."
+    )
+    refused = (
+        ("ab", "the 2-character username 'ab'", length),
+        ("u" * 31, "a 31-character username", length),
+        ("ada lovelace", "the username 'ada lovelace' (a space inside)", characters),
+        ("ada!", "the username 'ada!'", characters),
+        ("ada@home", "the username 'ada@home'", characters),
+        ("../admin", "the username '../admin' (a slash)", characters),
+    )
+    for number, (name, what, hint) in enumerate(refused):
+        response = client.post(
+            "/users",
+            json=_signup(name, "username-rule-check", email=f"rule{number}@example.com"),
+        )
+        _expect_422(
+            client,
+            response,
+            "/users",
+            "username",
+            what,
+            hint=hint.format(what=what.removeprefix("the ")),
+            anchor="phase-2#field-constraints-and-annotated-types",
+            loc_anchor="phase-2#field-constraints-and-annotated-types",
+        )
+    # The edges of the rule are valid: 3 and 30 characters, and each allowed kind of character.
+    for number, (name, what) in enumerate(
+        (
+            ("a.b", "the 3-character username 'a.b'"),
+            (LONGEST_USERNAME, f"the 30-character username {LONGEST_USERNAME!r}"),
+        )
+    ):
+        payload = _signup(name, "username-rule-check", email=f"fine{number}@example.com")
+        response = client.post("/users", json=payload)
+        if response.status_code in CREATED:
+            continue
+        if response.status_code == 422 and _errors_name(response, "username"):
+            raise CheckFailed(
+                expected=f"POST /users with {what} to be accepted (the rule's edges are valid)",
+                seen=describe_response(response),
+                hint="A username may be 3 to 30 characters long, both ends included, of letters, "
+                "digits, `.`, `_` and `-`: loosen the rule that refused this one.",
+                anchor="phase-2#field-constraints-and-annotated-types",
+            )
+        raise _creation_failed(client, "/users", payload, what, response)
 
 
 def test_book_routes_public(client: GradingClient) -> None:
@@ -1298,6 +1413,35 @@ def test_server_fields_not_client_set(client: GradingClient) -> None:
             f"adds the record: POST {path} must not take a client's timestamp.",
         )
         _created_at(body, what)
+    # What a client may send is documented too: a server-owned field there (a hash the client
+    # could set, say) is an input the API obeys, even where no answer shows it.
+    response = client.get("/openapi.json")
+    schema = json_body(response, "the OpenAPI schema") if response.status_code == 200 else {}
+    components = schema.get("components", {}).get("schemas", {}) if isinstance(schema, dict) else {}
+    for path, model in (("/users", "UserCreate"), ("/books", "BookCreate")):
+        operation = schema.get("paths", {}).get(path, {}).get("post", {}) if schema else {}
+        content = operation.get("requestBody", {}).get("content", {})
+        body_schema = _resolve(content.get("application/json", {}).get("schema"), components)
+        declared = body_schema.get("properties", {}) if isinstance(body_schema, dict) else {}
+        owned = sorted(name for name in declared if _server_owned(name))
+        expect(
+            not owned,
+            expected=f"POST {path}'s documented body to hold only what a client may choose",
+            seen=f"it documents {', '.join(f'`{name}`' for name in owned)}",
+            hint=f"Remove {', '.join(f'`{name}`' for name in owned)} from `{model}`: the server "
+            "owns ids, timestamps and hashes, so the input model never declares them (a hash "
+            "comes from `hash_password`, never from the request).",
+        )
+
+
+def _fast_reference() -> float:
+    """The quickest of five small PBKDF2 runs, in seconds: the yardstick of a fast hash."""
+    timings = []
+    for _ in range(5):
+        started = time.perf_counter()
+        hashlib.pbkdf2_hmac("sha256", b"Hash-Check-Echo-95", b"grader-salt-0123", PBKDF2_ROUNDS)
+        timings.append(time.perf_counter() - started)
+    return min(timings)
 
 
 def test_password_hashing() -> None:
@@ -1331,7 +1475,16 @@ def test_password_hashing() -> None:
             else VERIFY_HINT,
         )
 
-    first = attempt("hash_password(password)", hash_password, password)
+    took: list[float] = []
+
+    def timed_hash() -> Any:
+        started = time.perf_counter()
+        try:
+            return attempt("hash_password(password)", hash_password, password)
+        finally:
+            took.append(time.perf_counter() - started)
+
+    first = timed_hash()
     expect(
         isinstance(first, str) and password not in first,
         expected="hash_password to return a string that does not contain the password",
@@ -1339,7 +1492,7 @@ def test_password_hashing() -> None:
         hint="Answer the hasher's hash as a str (decode bytes, if your hasher gives bytes), and "
         "never anything that holds the password itself.",
     )
-    second = attempt("hash_password(password)", hash_password, password)
+    second = timed_hash()
     expect(
         second != first,
         expected="two hashes of the same password to differ (a salted hash)",
@@ -1361,4 +1514,19 @@ def test_password_hashing() -> None:
         seen=f"it answered {wrong!r}",
         hint="A wrong password answers False: not None, not a truthy value, and not an "
         "exception the caller has to catch.",
+    )
+    # Slow on purpose: a password hasher takes milliseconds at the least; a digest, salted or
+    # not, takes microseconds. Compared with a small PBKDF2 measured here and now, so that a busy
+    # machine slows both sides alike: Argon2 is a hundred times above the line, SHA-256 far below.
+    reference = _fast_reference()
+    fastest = min(took)
+    expect(
+        fastest >= SLOW_HASH_FACTOR * reference,
+        expected="hash_password to be slow on purpose, like a real password hasher",
+        seen=f"a hash took {fastest * 1000:.3f} ms, less than {SLOW_HASH_FACTOR} times "
+        f"{PBKDF2_ROUNDS} rounds of PBKDF2-SHA256 on this machine ({reference * 1000:.3f} ms): "
+        "a fast digest",
+        hint="A digest such as SHA-256, salted or not, can be guessed billions of times a "
+        "second: hash with a password hasher from a maintained library (pwdlib's Argon2), never "
+        "with a digest of your own.",
     )

@@ -8,6 +8,7 @@ no handler for crashes, a 422 that still echoes its input...) is a `Cause`, repo
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 
 from grader.kit import (
     Cause,
@@ -27,6 +29,7 @@ from grader.kit import (
     describe_response,
     expect,
     json_body,
+    load_app,
     where_in_target,
 )
 
@@ -126,9 +129,10 @@ VALIDATION_STATUS = Cause(
 )
 ECHOES_INPUT = Cause(
     id="422-echoes-input",
-    hint="Your 422 still repeats what the client sent: each error's `input` (and `ctx`) holds "
-    "the rejected value, or the whole body when a field is missing, passwords included. In your "
-    "`RequestValidationError` handler keep only `loc`, `msg` and `type` of every error.",
+    hint="Your 422 still repeats what the client sent: each error's `input` holds the rejected "
+    "value, or the whole body when a field is missing, passwords included. In your "
+    "`RequestValidationError` handler keep `loc`, `msg` and `type` of every error (and `ctx`, "
+    "made JSON-safe, if you like), and drop `input` (and `url`).",
     anchor=SECRETS,
 )
 VAGUE_422 = Cause(
@@ -158,6 +162,31 @@ CRASH_NOT_500 = Cause(
     "know the same request may work later.",
     anchor=GENERIC,
 )
+
+
+CTX_NOT_JSON_HINT = (
+    "A validator's own error carries the exception it raised in `ctx` (`{'error': "
+    "ValueError(...)}`), which JSON cannot hold, so building the 422 crashed: turn each `ctx` "
+    "value that is not a string, number or bool into its text, or drop `ctx`."
+)
+# Where a 422 repeated a value the client sent, and what to do about it.
+ECHO_ADVICE: dict[str, tuple[str, str]] = {
+    "msg": (
+        "An error's `msg` quotes the value: a validator of yours puts it in its message "
+        '(`ValueError(f"{value!r} ...")`). Say what is wrong, never what was sent.',
+        USEFUL,
+    ),
+    "ctx": (
+        "An error's `ctx` carries the value: a validator of yours puts it in the error's "
+        "context. Keep values out of what your validators raise (or drop `ctx` in the handler).",
+        SECRETS,
+    ),
+    "elsewhere": (
+        "The 422 repeats the value outside the errors' `input`: build each error from `loc`, "
+        "`msg`, `type` (and `ctx`), and add nothing the client sent.",
+        SECRETS,
+    ),
+}
 
 
 # What a success status means in `one_error_shape`, where a cause does not say it already.
@@ -348,9 +377,38 @@ def locates_errors(detail: Any) -> bool:
 
 
 def keeps_input(detail: Any) -> bool:
-    """Whether the errors still carry FastAPI's `input` or `ctx`, where rejected values live."""
+    """Whether the errors still carry FastAPI's `input`, where the rejected values live."""
     return isinstance(detail, list) and any(
-        isinstance(error, dict) and ("input" in error or "ctx" in error) for error in detail
+        isinstance(error, dict) and "input" in error for error in detail
+    )
+
+
+def echoed_in(detail: Any, value: str) -> str | None:
+    """Which key of a 422's errors repeats `value` (`input` first, then `msg`, `ctx`, any other),
+    or None when no error does (it may still be elsewhere in the body)."""
+    if not isinstance(detail, list):
+        return None
+    for error in detail:
+        if isinstance(error, dict):
+            for key in ("input", "msg", "ctx", *error):
+                if key in error and value in json.dumps(error[key], default=str):
+                    return key
+    return None
+
+
+def expect_not_echoed(response: Any, detail: Any, value: str, expected: str, what: str) -> None:
+    """The 422 `response` repeats `value` nowhere; when it does, the hint names where."""
+    place = echoed_in(detail, value)
+    hint, anchor = ECHO_ADVICE.get(place or "", ECHO_ADVICE["elsewhere"])
+    expect(
+        value not in response.text,
+        expected=expected,
+        seen=f"{what} in the body"
+        + (f", in an error's `{place}`" if place else "")
+        + f": {describe_response(response)}",
+        hint=hint,
+        anchor=anchor,
+        cause=ECHOES_INPUT if place == "input" else None,
     )
 
 
@@ -748,6 +806,115 @@ def test_duplicate_user_409(client: GradingClient) -> None:
     )
 
 
+def grader_error(kind: type[Exception], detail: str) -> Exception:
+    """An instance of a new subclass of the learner's `kind` (NotFound, Conflict), made without
+    calling the learner's constructor, whatever arguments it takes: `detail`, `str()` and
+    `args` all hold `detail`."""
+
+    class GraderError(kind):  # type: ignore[valid-type,misc]
+        def __init__(self) -> None:
+            Exception.__init__(self, detail)
+            self.detail = detail
+
+    GraderError.__name__ = GraderError.__qualname__ = f"Grader{kind.__name__}"
+    return GraderError()
+
+
+def raising(error: Exception) -> Any:
+    """A route's endpoint that raises `error`."""
+
+    async def endpoint() -> None:
+        raise error
+
+    return endpoint
+
+
+def domain_kinds() -> tuple[type[Exception], type[Exception]]:
+    """The learner's `NotFound` and `Conflict`, from the `bookapi.errors` the app imported."""
+    errors = sys.modules.get(f"{PACKAGE}.errors")
+    expect(
+        errors is not None,
+        expected="the app to use `bookapi/errors.py`, whose `NotFound` and `Conflict` its "
+        "handlers map",
+        seen="nothing in the app imports bookapi.errors",
+        hint="Define `NotFound` and `Conflict` in bookapi/errors.py, raise their subclasses in "
+        "the services, and register a handler for each in `add_error_handlers`, which "
+        "bookapi/main.py calls.",
+    )
+    kinds = []
+    for name in ("NotFound", "Conflict"):
+        kind = getattr(errors, name, None)
+        expect(
+            isinstance(kind, type) and issubclass(kind, Exception),
+            expected=f"an exception class `{name}` in bookapi/errors.py",
+            seen=f"`{name}` is {kind!r}"[:120] if kind is not None else f"no `{name}` there",
+            hint=f"Add `class {name}(DomainError)` to bookapi/errors.py: the kind of domain error "
+            "its specific cases (`BookNotFound`, `DuplicateBook`, ...) inherit from.",
+        )
+        kinds.append(kind)
+    return kinds[0], kinds[1]
+
+
+def test_domain_errors_mapped_once(app: FastAPI) -> None:
+    # 1. One handler per kind: a subclass nobody has seen before still gets its status.
+    not_found, conflict = domain_kinds()
+    detail = f"grader-detail-{uuid.uuid4().hex[:8]}"
+    probes = ((not_found, 404, "/_grader/not-found"), (conflict, 409, "/_grader/conflict"))
+    for kind, _status, path in probes:
+        app.add_api_route(path, raising(grader_error(kind, detail)), methods=["GET"])
+    with unguarded_client(app) as client:
+        for kind, status, path in probes:
+            response = client.get(path)
+            error_detail(
+                response,
+                status,
+                f"a route that raises a new subclass of your `{kind.__name__}`",
+                hint=f"Map `{kind.__name__}` itself to {status}, in one handler registered in "
+                "`add_error_handlers`: Starlette picks a handler by the exception's class "
+                f"hierarchy, so every subclass of `{kind.__name__}`, those you add later "
+                "included, gets the same answer.",
+            )
+    # 2. The routes' own 404s and 409s come from those domain errors, raised by the services,
+    # not from an HTTPException or an answer built by hand. A fresh app, whose two kinds the
+    # grader answers itself (with a mark), shows where each answer came from.
+    fresh = load_app()
+    not_found, conflict = domain_kinds()
+    mark = "X-Grader-Domain-Error"
+
+    def marking(kind: str, status: int) -> Any:
+        async def answer(_request: Any, _exc: Exception) -> JSONResponse:
+            return JSONResponse({"detail": "seen by the grader"}, status, headers={mark: kind})
+
+        return answer
+
+    fresh.add_exception_handler(not_found, marking("NotFound", 404))
+    fresh.add_exception_handler(conflict, marking("Conflict", 409))
+    with unguarded_client(fresh) as client:
+        isbn = isbn13(6)
+        created(client, "/books", new_book(isbn), "a book", BOOK_NOT_CREATED)
+        created(client, "/users", new_user("dorothyvaughan"), "a user", USER_NOT_CREATED)
+        for kind, method, path, payload in (
+            ("NotFound", "GET", f"/books/{MISSING_ID}", None),
+            ("NotFound", "DELETE", f"/books/{MISSING_ID}", None),
+            ("NotFound", "GET", f"/users/{MISSING_ID}", None),
+            ("Conflict", "POST", "/books", new_book(isbn, title="Another Title")),
+            ("Conflict", "POST", "/users", new_user("dorothyvaughan")),
+        ):
+            response = client.request(method, path, json=payload)
+            request = f"{method} {path}" + (" (taken)" if payload else " (no such id)")
+            expect(
+                response.headers.get(mark) == kind,
+                expected=f"{request} to be answered from a `{kind}` the service raised",
+                seen=f"{describe_response(response)}, without a `{kind}` reaching the exception "
+                "handlers",
+                hint=f"Let the service raise the domain error (a subclass of `{kind}`) and the "
+                "handler answer it: this answer came from somewhere else, an `HTTPException` "
+                "raised in the route or in the service, or a response built by hand. Routes "
+                "call the service and return what it gives back; no `if` of theirs decides "
+                "the status.",
+            )
+
+
 def test_schema_documents_status_codes(client: GradingClient) -> None:
     response = client.get("/openapi.json")
     expect(
@@ -813,11 +980,12 @@ def test_validation_hides_password(client: GradingClient) -> None:
         anchor="phase-3#input-storage-and-public-models",
         cause=None if is_success(response) else VALIDATION_STATUS,
     )
-    expect(
-        short not in response.text,
-        expected="the 422 body never to repeat the password that was sent",
-        seen=f"the password {short!r} in the body: {describe_response(response)}",
-        cause=ECHOES_INPUT if keeps_input(detail) else None,
+    expect_not_echoed(
+        response,
+        detail,
+        short,
+        "the 422 body never to repeat the password that was sent",
+        f"the password {short!r}",
     )
     fields = named_fields(detail)
     expect(
@@ -848,11 +1016,12 @@ def test_validation_hides_password(client: GradingClient) -> None:
         anchor="phase-3#input-storage-and-public-models",
         cause=None if is_success(response) else VALIDATION_STATUS,
     )
-    expect(
-        good not in response.text,
-        expected="a 422 never to repeat the password, even when another field is missing",
-        seen=f"the password {good!r} in the body: {describe_response(response)}",
-        cause=ECHOES_INPUT if keeps_input(detail) else None,
+    expect_not_echoed(
+        response,
+        detail,
+        good,
+        "a 422 never to repeat the password, even when another field is missing",
+        f"the password {good!r}",
     )
     expect(
         "email" in named_fields(detail),
@@ -863,14 +1032,52 @@ def test_validation_hides_password(client: GradingClient) -> None:
         anchor=USEFUL,
         cause=None if locates_errors(detail) else VAGUE_422,
     )
+    # A validator's own error (the password of only spaces) puts the exception it raised in
+    # `ctx`: a handler that keeps `ctx` must make it JSON-safe, or the 422 becomes a 500.
+    request = "a sign-up with a password of twelve spaces"
+    response = send(
+        client,
+        "POST",
+        "/users",
+        json={"username": "blankpassword", "email": "blank@example.com", "password": " " * 12},
+        expected=f"{request} to answer 422",
+        hint=CTX_NOT_JSON_HINT,
+        anchor=SECRETS,
+    )
+    expect(
+        response.status_code != 500,
+        expected=f"{request} to answer 422 naming `password`",
+        seen=describe_response(response),
+        hint=CTX_NOT_JSON_HINT,
+        anchor=SECRETS,
+    )
+    detail = error_detail(
+        response,
+        422,
+        request,
+        hint="The blank password was accepted: keep Phase 3's `field_validator` on `password` "
+        "that refuses a value of only whitespace.",
+        anchor="phase-3#blank-is-not-a-value",
+        cause=None if is_success(response) else VALIDATION_STATUS,
+    )
+    expect(
+        "password" in named_fields(detail),
+        expected="the 422 detail to name `password` in an error's `loc`",
+        seen=f"the detail {detail!r}"[:200],
+        hint="Keep each error's `loc`, for a validator's own errors too: the client needs to "
+        "know which field to fix.",
+        anchor=USEFUL,
+        cause=None if locates_errors(detail) else VAGUE_422,
+    )
 
 
 def test_validation_errors_useful(client: GradingClient) -> None:
     marker = "Rejected" + uuid.uuid4().hex
     long_title = (marker + " ") * 12  # far over any sensible title length
     bad_year = 987_654_321
-    payload = {"title": long_title, "author": "Someone", "year": bad_year}
-    request = "POST /books with a far too long title and the year 987654321"
+    bad_isbn = "ISBN-" + uuid.uuid4().hex[:8]
+    payload = {"title": long_title, "author": "Someone", "year": bad_year, "isbn": bad_isbn}
+    request = f"POST /books with a far too long title, the year 987654321 and the ISBN {bad_isbn}"
     response = send(
         client,
         "POST",
@@ -903,25 +1110,25 @@ def test_validation_errors_useful(client: GradingClient) -> None:
             expected="every error in the 422 detail to keep `loc`, `msg` and `type`",
             seen=f"the error {error!r}"[:200],
             hint="Keep all three keys in every error: `loc` says where, `msg` what (for a "
-            "person), `type` which rule (for a program). Drop only `input`, `ctx` and `url`.",
+            "person), `type` which rule (for a program). Drop only `input` (and `url`).",
             cause=None if locates_errors(detail) else VAGUE_422,
         )
     fields = named_fields(detail)
     expect(
-        {"title", "year"} <= fields,
-        expected="the 422 detail to name both failing fields, `title` and `year`",
+        {"title", "year", "isbn"} <= fields,
+        expected="the 422 detail to name all three failing fields, `title`, `year` and `isbn`",
         seen=f"the fields named: {sorted(fields) or 'none'}",
-        hint="Keep one entry per error from `exc.errors()`: here both `title` and `year` "
-        "failed, and the client should learn about both at once.",
+        hint="Keep one entry per error from `exc.errors()`: here `title`, `year` and `isbn` "
+        "failed, and the client should learn about all of them at once.",
     )
-    expect(
-        marker not in response.text and str(bad_year) not in response.text,
-        expected="the 422 body not to echo the rejected values back",
-        seen=f"the rejected input in the body: {describe_response(response)}",
-        hint="The body repeats the rejected title or year outside `input`: a message you build "
-        "yourself must say what is wrong, not what was sent.",
-        cause=ECHOES_INPUT if keeps_input(detail) else None,
-    )
+    for value, what in (
+        (marker, "the rejected title"),
+        (str(bad_year), "the rejected year"),
+        (bad_isbn, "the rejected ISBN"),
+    ):
+        expect_not_echoed(
+            response, detail, value, "the 422 body not to echo the rejected values back", what
+        )
 
 
 def test_server_error_generic(app: FastAPI) -> None:

@@ -14,9 +14,11 @@ objects for FastAPI to read them.
 """
 
 import inspect
+import logging
 import os
 import secrets
 import sys
+import traceback
 import typing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -51,6 +53,8 @@ SECRET_VARIABLE = "BOOKAPI_SECRET_KEY"
 SECRET = "grader-secret-" + secrets.token_hex(16)
 # A number no check creates: far above any id a fresh store hands out.
 MISSING_ID = 987_654
+# The README's page size when BOOKAPI_MAX_PAGE_SIZE is not set.
+DEFAULT_PAGE_SIZE = 100
 # The status the grader's own exception handler answers with (a teapot: nothing else uses it).
 GRADER_STATUS = 418
 
@@ -82,6 +86,14 @@ NO_BOOK_DEP = Cause(
     "returns the stored book) and the alias `BookDep`, an `Annotated[Book, "
     "Depends(valid_book_id)]` type, in `bookapi/dependencies.py`.",
     anchor="validating-with-dependencies",
+)
+WRITES_LOST = Cause(
+    id="writes-lost",
+    hint="POST /books answered 201, and the next request did not find the book: the request's "
+    "work is never committed. In `get_session`, call `session.commit()` right after the "
+    "`yield` (closing discards whatever is not committed), and let POST /books write through "
+    "the session from `SessionDep`.",
+    anchor="dependencies-with-yield",
 )
 APP_DOES_NOT_START = Cause(
     id="lifespan-fails",
@@ -345,7 +357,49 @@ def running(app: FastAPI) -> Iterator[GradingClient]:
         client.__exit__(None, None, None)
 
 
-def add_book(client: GradingClient, title: str, isbn: str | None = None) -> int:
+def start_failure(app: FastAPI) -> Exception | None:
+    """What stopped the app's start (its lifespan), or None when it started (and is stopped
+    again at once)."""
+    client = GradingClient(app, raise_server_exceptions=False)
+    try:
+        client.__enter__()
+    except (CheckFailed, Warning, MemoryError):
+        raise  # the kit names these (a deprecated API, memory) itself
+    except Exception as error:
+        return error
+    client.__exit__(None, None, None)
+    return None
+
+
+@contextmanager
+def log_text() -> Iterator[list[str]]:
+    """The text of every log record made meanwhile (message and traceback), by any logger."""
+    lines: list[str] = []
+    formatter = logging.Formatter("%(levelname)s %(name)s %(message)s")
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            try:
+                lines.append(formatter.format(record))
+            except Exception:
+                lines.append(str(record.msg))
+
+    root = logging.getLogger()
+    keep, level = Keep(logging.DEBUG), root.level
+    root.addHandler(keep)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield lines
+    finally:
+        root.removeHandler(keep)
+        root.setLevel(level)
+
+
+def add_book(
+    client: GradingClient, title: str, isbn: str | None = None, *, kept: bool = True
+) -> int:
+    """POST a valid book and return its id; unless `kept` is False (a check that drops the
+    request's work on purpose), the next request must find it."""
     book = new_book(title, isbn)
     response = client.post("/books", json=book)
     expect(
@@ -360,10 +414,19 @@ def add_book(client: GradingClient, title: str, isbn: str | None = None) -> int:
         isinstance(body, dict) and isinstance(body.get("id"), int),
         expected=f"the new book {title!r} as a JSON object with an integer `id`",
         seen=f"the body {body!r:.120}",
-        hint="Return the stored book (a `BookPublic` built from what the service returned, id "
-        "included) from POST /books, as in Phase 4.",
+        hint="Return the stored book from POST /books (what the service returned, filtered by "
+        "`response_model=BookPublic`, id included), as in Phase 4.",
         anchor="phase-3#let-the-return-type-filter-the-output",
     )
+    if kept:
+        again = client.get(f"/books/{body['id']}")
+        expect(
+            again.status_code != 404,
+            expected=f"the book {title!r} that POST /books answered 201 for to be found by the "
+            "next request",
+            seen=f"GET /books/{body['id']}: {describe_response(again)}",
+            cause=WRITES_LOST,
+        )
     return body["id"]
 
 
@@ -553,6 +616,60 @@ def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         expect_page_cap(client, 2, "the environment sets BOOKAPI_MAX_PAGE_SIZE=2", advice)
 
 
+def test_settings_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A fresh import: the settings an earlier check cached (with its own environment) must not
+    # answer for this one.
+    fresh = (
+        load_module("bookapi.dependencies")
+        if (target_path() / "bookapi" / "dependencies.py").is_file()
+        else dependencies()
+    )
+    get_settings = attribute(
+        fresh, "get_settings", "the settings dependency", cause=NO_GET_SETTINGS
+    )
+    settings = load_settings(get_settings)
+    size = getattr(settings, "max_page_size", None)
+    expect(
+        size == DEFAULT_PAGE_SIZE,
+        expected=f"max_page_size to be {DEFAULT_PAGE_SIZE} when BOOKAPI_MAX_PAGE_SIZE is not set",
+        seen=f"max_page_size is {size!r}"
+        if "max_page_size" in getattr(type(settings), "model_fields", {})
+        else "no `max_page_size` in the settings",
+        hint=f"Give `max_page_size` the default {DEFAULT_PAGE_SIZE}, the README's, so the app "
+        "runs with no variable set at all.",
+    )
+    # Read once per process: the same object from every call.
+    again = get_settings()
+    expect(
+        again is settings,
+        expected="get_settings() to build the settings once and hand out that same object after",
+        seen="a new settings object from every call: the environment (and .env) is read and "
+        "validated again each time",
+        hint="Decorate `get_settings` with `@lru_cache`: the first call builds the settings, "
+        "every later call (one per request, through `SettingsDep`) gets the same object. Tests "
+        "that change the environment call `get_settings.cache_clear()`.",
+    )
+    # At least 1: a page size of 0 is refused where the settings are built.
+    monkeypatch.setenv("BOOKAPI_MAX_PAGE_SIZE", "0")
+    try:
+        type(settings)(_env_file=None)
+    except ValidationError:
+        return
+    except Exception as error:
+        raise CheckFailed(
+            expected="the settings to refuse BOOKAPI_MAX_PAGE_SIZE=0 with a validation error",
+            seen=describe_error(error),
+            hint="Let pydantic-settings check the value: `max_page_size` declared with its "
+            "bound refuses 0 with a `ValidationError` naming the field.",
+        ) from None
+    raise CheckFailed(
+        expected="the settings to refuse BOOKAPI_MAX_PAGE_SIZE=0 (at least 1)",
+        seen="they load with max_page_size=0, and every GET /books would answer nothing",
+        hint="Bound `max_page_size` in its type, `Field(default=100, ge=1)`: then a page size "
+        "of 0 (or -5) stops the app at start-up instead of emptying every page.",
+    )
+
+
 def test_secret_not_in_code(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(SECRET_VARIABLE)
     try:
@@ -655,6 +772,13 @@ def test_secret_never_shown(app: FastAPI) -> None:
             ("GET", "/openapi.json"),
             ("GET", "/docs"),
         ]
+        # Every other GET route the app serves without a path parameter: an `/about` or a
+        # debugging `/settings` route is where a settings object tends to go out whole.
+        for route in app.routes:
+            path = str(getattr(route, "path", ""))
+            methods = getattr(route, "methods", None) or ()
+            if "GET" in methods and "{" not in path and ("GET", path) not in requests:
+                requests.append(("GET", path))
         for method, path in requests:
             response = client.request(method, path)
             headers = " ".join(f"{k}: {v}" for k, v in response.headers.items())
@@ -669,6 +793,62 @@ def test_secret_never_shown(app: FastAPI) -> None:
                 else f"The answer to {method} {path} holds the secret: never return the settings "
                 "(or the secret) from a route or put it in a header; return the fields you chose.",
             )
+
+
+def test_settings_checked_at_startup(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A secret too short to be one (15 characters): the start must stop, and its error must not
+    # repeat the value, which the server would print in its start-up log.
+    short = "tooshort-" + secrets.token_hex(3)
+    monkeypatch.setenv(SECRET_VARIABLE, short)
+    app = load_app()
+    with log_text() as logged:
+        failure = start_failure(app)
+    if failure is None:
+        get_settings = getattr(sys.modules.get("bookapi.dependencies"), "get_settings", None)
+        try:
+            loaded = callable(get_settings) and get_settings() is not None
+        except Exception:
+            loaded = False
+        raise CheckFailed(
+            expected=f"the app to refuse to start with a {len(short)}-character "
+            f"{SECRET_VARIABLE} (at least 16)",
+            seen="it started",
+            hint=f"Give `secret_key` a minimum length, `Field(min_length=16)`: a {len(short)}-"
+            "character secret (or an empty one, as a copied .env.example holds) is no secret."
+            if loaded
+            else "The settings refuse that secret, yet the app started: call `get_settings()` "
+            "in the lifespan, before its `yield`, so a bad setting stops the start instead of "
+            "the first request that needs it.",
+            anchor="keep-secrets-out-of-the-code" if loaded else "settings-from-the-environment",
+        )
+    shown = "".join(traceback.format_exception(failure)) + "\n".join(logged)
+    expect(
+        short not in shown,
+        expected="the start-up error (and the log) to name the bad setting without its value",
+        seen=f"the value of {SECRET_VARIABLE} in the "
+        + ("error's text" if short in "".join(traceback.format_exception(failure)) else "log"),
+        hint="Set `hide_input_in_errors=True` in the settings' `model_config`: the validation "
+        "error then names the field and the rule, not the value, which would otherwise land in "
+        "every start-up log. Log the error's text if you like, never its `errors()` (they hold "
+        "the value).",
+    )
+    # No secret at all: the same refusal, unless the settings found one in a .env file.
+    monkeypatch.delenv(SECRET_VARIABLE)
+    app = load_app()
+    if start_failure(app) is None:
+        get_settings = getattr(sys.modules.get("bookapi.dependencies"), "get_settings", None)
+        try:
+            settings = get_settings() if callable(get_settings) else None
+        except Exception:
+            settings = None
+        expect(
+            settings is not None and from_dotenv_only(settings),
+            expected=f"the app to refuse to start without {SECRET_VARIABLE}",
+            seen="it started",
+            hint="Call `get_settings()` in the lifespan, before its `yield`: without the secret "
+            "the start then stops, instead of the first request that needs the settings.",
+            anchor="settings-from-the-environment",
+        )
 
 
 def test_one_session_per_request(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -811,6 +991,60 @@ def test_session_commits_and_closes(app: FastAPI) -> None:
             "request's session (the one `BookDep` used too), which `get_session` commits.",
         )
         expect_no_open_sessions(app)
+
+
+def test_only_get_session_commits(app: FastAPI) -> None:
+    deps = dependencies()
+    get_session = attribute(deps, "get_session", "the session dependency", cause=NO_SESSION_DEP)
+    store = store_module()
+    store_class = attribute(
+        store,
+        "Store",
+        "the in-memory store",
+        hint="Keep the `Store` class of `bookapi/store.py` as the exercise gives it.",
+    )
+    session_class = attribute(
+        store,
+        "Session",
+        "a unit of work over the store",
+        hint="Keep the `Session` class of `bookapi/store.py` as the exercise gives it.",
+    )
+    grader_store = store_class()
+
+    def committing() -> Iterator[Any]:
+        with session_class(grader_store) as session:
+            yield session
+            session.commit()
+
+    def never_commits() -> Iterator[Any]:
+        # A get_session that decides "not this time": whatever the request wrote is dropped.
+        with session_class(grader_store) as session:
+            yield session
+
+    with running(app) as client:
+        app.dependency_overrides[get_session] = committing
+        seed = add_book(client, "Kindred", kept=False)  # BookDep is not on trial here
+        app.dependency_overrides[get_session] = never_commits
+        add_book(client, "Fledgling", kept=False)
+        client.post(
+            "/users",
+            json={"username": "octavia", "email": "o@example.com", "password": "xenogenesis"},
+        )
+        client.delete(f"/books/{seed}")
+        app.dependency_overrides[get_session] = committing
+        titles = [book.get("title") for book in book_list(client, "/books?limit=100")]
+        users = client.get("/users")
+        app.dependency_overrides.clear()
+    stored_users = users.json() if users.status_code == 200 else []
+    expect(
+        titles == ["Kindred"] and not stored_users,
+        expected="nothing written in a request to be saved unless get_session commits it",
+        seen=f"with a get_session that never commits, the store holds the books {titles}"
+        + (f" and {plural(len(stored_users), 'user')}" if stored_users else ""),
+        hint="A service (or a route) commits on its own: remove every `session.commit()` but "
+        "the one in `get_session`. The request's unit of work is get_session's decision: a "
+        "commit halfway through cannot be rolled back when a later step fails.",
+    )
 
 
 def test_session_rolls_back_on_error(app: FastAPI) -> None:
@@ -1192,7 +1426,7 @@ def test_session_override_obeyed(app: FastAPI) -> None:
             hint="GET /books must list the books through the session from `SessionDep`, handed "
             "to the service: not from `app.state.store` or a module-level store.",
         )
-        survivor_id = add_book(client, "Survivor")
+        survivor_id = add_book(client, "Survivor", kept=False)  # checked below, by step
         titles = [book.get("title") for book in book_list(client, "/books")]
         expect(
             titles == ["Survivor"],

@@ -1,4 +1,4 @@
-"""Phase 4 with HTTPException raised in the routes, and status codes as plain numbers."""
+"""Wrong for this exercise: HTTPException raised in the routes, status codes as numbers."""
 
 from typing import Annotated
 
