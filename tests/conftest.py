@@ -37,11 +37,17 @@ def grade_cli(
     )
 
 
-def course_copy_at(root: Path, *phases: int) -> Path:
+def course_copy_at(root: Path, *phases: int, catalogue_upto: int | None = None) -> Path:
     """A throwaway course folder at `root`: the catalogue, and the named phases' exercises and
-    solutions, so that progress files and backups land there."""
+    solutions, so that progress files and backups land there. With `catalogue_upto`, the
+    catalogue lists only the phases up to that number (a smaller course, for what `grade all`
+    does with every phase)."""
     root.mkdir(parents=True)
-    (root / "course.toml").write_text((ROOT / "course.toml").read_text())
+    catalogue = (ROOT / "course.toml").read_text()
+    if catalogue_upto is not None:
+        blocks = catalogue.split("\n[[phase]]\n")
+        catalogue = "\n[[phase]]\n".join(blocks[: catalogue_upto + 1])
+    (root / "course.toml").write_text(catalogue)
     for number in phases:
         phase = COURSE.find(str(number))
         assert phase is not None and phase.exercise and phase.solution

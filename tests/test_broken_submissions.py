@@ -3,9 +3,10 @@ one screen, in time, and leaves nothing behind.
 
 Each case is Phase 1's solution with code appended to `bookapi/main.py`, or with that module
 replaced. Each run asserts: the exit status (1, or 0 where the code still works); at most 60
-lines of output, with the file and line where there is one; no traceback of the grader's; the
-per-check limit plus 5 seconds at most; no process left behind; the learner's folder unchanged;
-the progress of other phases unchanged.
+lines of output, with the file and line where there is one; no traceback of the grader's; a run
+that ends long before the learner's code would (the grader gave up on it: the hangs loop for
+ever, the children they start sleep five minutes; how fast it gives up is for a benchmark); no
+process left behind; the learner's folder unchanged; the progress of other phases unchanged.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from grader import progress
 pytestmark = pytest.mark.slow
 
 LIMIT = 2.0  # seconds per check, for these runs
+# Far below the endless loops and five-minute naps of the cases: a run that ends sooner did not
+# wait for the learner's code.
+GAVE_UP_WITHIN = 60.0
 SOLUTION = ROOT / "solutions" / "phase-01"
 # A line of progress for another phase, which no run of phase 1 may touch.
 OTHER_PHASE = {
@@ -237,7 +241,9 @@ def test_a_broken_submission_is_explained_and_leaves_nothing_behind(
     assert "Traceback" not in shown, shown
     for text in case.shows:
         assert text in flat, f"{text!r} missing from:\n{shown}"
-    assert elapsed <= LIMIT + 5, f"took {elapsed:.1f} s"
+    # The grader gave up on the learner's code instead of waiting for it (a hang loops for ever,
+    # a child sleeps five minutes); a wide bound, so that a loaded machine cannot fail it.
+    assert elapsed < GAVE_UP_WITHIN, f"took {elapsed:.1f} s"
     time.sleep(0.2)  # a killed process may take a moment to leave /proc
     assert not processes_with(tag.encode(), nap.encode())
     assert _tree_digest(exercise) == before, "the learner's folder changed"

@@ -1444,6 +1444,7 @@ def _fast_reference() -> float:
     return min(timings)
 
 
+@pytest.mark.real_hashing
 def test_password_hashing() -> None:
     security = load_module("bookapi.security")
     hash_password = getattr(security, "hash_password", None)

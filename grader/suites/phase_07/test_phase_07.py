@@ -130,7 +130,7 @@ CLOSE_HINT = (
     "or the commit failed."
 )
 AUTHOR_HINT = (
-    "Answer each book with its author as an object, `{\"id\": ..., \"name\": ...}`: give "
+    'Answer each book with its author as an object, `{"id": ..., "name": ...}`: give '
     "`BookPublic` a field `author: AuthorPublic`, filled from the row's `author` relationship."
 )
 
@@ -209,9 +209,7 @@ class Database:
             if column not in columns:
                 continue
             quoted = self.engine.dialect.identifier_preparer
-            sql = text(
-                f"SELECT * FROM {quoted.quote(table)} WHERE {quoted.quote(column)} = :value"
-            )
+            sql = text(f"SELECT * FROM {quoted.quote(table)} WHERE {quoted.quote(column)} = :value")
             with self.engine.connect() as connection:
                 rows = connection.execute(sql, {"value": value}).mappings().all()
             found += [{"table": table, **row} for row in rows]
@@ -549,14 +547,14 @@ def authors_listed(client: GradingClient) -> list[Any]:
         response.status_code == 200,
         expected="GET /authors?limit=100 to answer 200 with a list of authors",
         seen=describe_response(response),
-        hint="Add GET /authors: a page of authors (`{\"id\", \"name\"}`), oldest first, with "
+        hint='Add GET /authors: a page of authors (`{"id", "name"}`), oldest first, with '
         "`limit` and `offset` capped like GET /books's.",
         anchor=RELATIONSHIP_ANCHOR,
     )
     body = json_body(response, "the author list")
     expect(
         isinstance(body, list) and all(isinstance(a, dict) and "name" in a for a in body),
-        expected="GET /authors to answer a JSON list of `{\"id\", \"name\"}` objects",
+        expected='GET /authors to answer a JSON list of `{"id", "name"}` objects',
         seen=f"{body!r:.120}",
         hint="Return `list[AuthorPublic]` from GET /authors.",
         anchor=RELATIONSHIP_ANCHOR,
@@ -609,7 +607,7 @@ def test_database_url_setting(monkeypatch: pytest.MonkeyPatch, database: Databas
         default is not None,
         expected="a `database_url` field in the settings",
         seen=f"the fields {sorted(getattr(type(settings), 'model_fields', {}))}",
-        hint="Add `database_url: str = \"sqlite:///bookapi.db\"` to `Settings`: with the "
+        hint='Add `database_url: str = "sqlite:///bookapi.db"` to `Settings`: with the '
         f"`BOOKAPI_` prefix it is read from {DATABASE_VARIABLE}.",
     )
     shown = str(default)
@@ -758,8 +756,7 @@ def test_session_per_request_closed(app: FastAPI) -> None:
             unclosed = [session for session in opened if not watch.was_closed(session)]
             expect(
                 not unclosed,
-                expected=f"the session opened for {label} closed when the request ended "
-                f"{answer}",
+                expected=f"the session opened for {label} closed when the request ended {answer}",
                 seen=f"{plural(len(unclosed), 'session')} of {len(opened)} never closed",
                 hint=CLOSE_HINT,
             )
@@ -836,7 +833,7 @@ def test_failed_write_rolls_back(app: FastAPI) -> None:
             seen=f"the author {newcomer!r}, created for the refused book, is stored",
             hint="The author and the book are one unit of work: commit only in `get_session`, "
             "after the handler returned, never in the service (not even \"to get the author's "
-            "id\") and never in `finally`; then the rollback removes both.",
+            'id") and never in `finally`; then the rollback removes both.',
         )
         books = book_list(client, "/books?limit=100")
         with_isbn = [book for book in books if isinstance(book, dict) and book.get("isbn") == isbn]

@@ -75,8 +75,6 @@ ALLOWED_ORIGIN = "http://localhost:5173"
 EVIL_ORIGINS = ("https://evil.example", "http://localhost:5173.evil.example", "null")
 # The header the grader's shim reads a request's client address from.
 CLIENT_HEADER = "x-grader-client"
-# Checks that measure how long hashing takes: they keep Argon2's real cost.
-REAL_COST = {"test_passwords_hashed_slowly", "test_login_timing_same"}
 
 # Sections of the lesson that several steps send the learner to.
 FLOW_ANCHOR = "the-password-flow"
@@ -169,10 +167,8 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-def app(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> FastAPI:
-    """The learner's app, imported fresh; with cheap Argon2 unless the check measures time."""
-    if request.node.name not in REAL_COST:
-        cheapen_argon2(monkeypatch)
+def app() -> FastAPI:
+    """The learner's app, imported fresh (Argon2 cheap unless the check is `real_hashing`)."""
     forget_tables()
     return load_app()
 
@@ -185,30 +181,6 @@ def forget_tables() -> None:
 
 
 # Hashing -------------------------------------------------------------------------------------
-
-
-def cheapen_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every Argon2 hasher made from now on (pwdlib's included) uses one pass and 1 MiB.
-
-    Hashes still carry their own parameters, so they verify as before; they only cost less.
-    """
-    original = argon2.PasswordHasher.__init__
-
-    def cheap_init(self: Any, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        parameters = self._parameters
-        original(
-            self,
-            time_cost=1,
-            memory_cost=1024,
-            parallelism=1,
-            hash_len=parameters.hash_len,
-            salt_len=parameters.salt_len,
-            encoding=self.encoding,
-            type=parameters.type,
-        )
-
-    monkeypatch.setattr(argon2.PasswordHasher, "__init__", cheap_init)
 
 
 class HashWatch:
@@ -690,6 +662,7 @@ def test_equal_passwords_hash_differently(app: FastAPI) -> None:
     )
 
 
+@pytest.mark.real_hashing
 def test_passwords_hashed_slowly(app: FastAPI) -> None:
     with running(app) as client:
         username = unique_name("slow")
@@ -828,6 +801,7 @@ def test_login_same_answer(app: FastAPI) -> None:
         )
 
 
+@pytest.mark.real_hashing
 def test_login_timing_same(app: FastAPI) -> None:
     with running(app) as client:
         username = unique_name("timed")

@@ -38,7 +38,6 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import argon2
 import fastapi.routing
 import jwt
 import pytest
@@ -188,7 +187,6 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv(SECRET_VARIABLE, SECRET)
     folder = Path(tempfile.mkdtemp(prefix="grade-db-"))
     monkeypatch.setenv(DATABASE_VARIABLE, sqlite_url(folder / "bookapi.db"))
-    cheapen_argon2(monkeypatch)
     try:
         yield folder
     finally:
@@ -200,27 +198,6 @@ def deadline(request: pytest.FixtureRequest) -> float:
     """When this check's time is up (monotonic): the learner's test runs must end before."""
     limit = float(request.config.getoption("--grade-timeout", default=10.0) or 10.0)
     return time.monotonic() + limit - RUN_MARGIN
-
-
-def cheapen_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every Argon2 hasher made from now on (pwdlib's included) uses one pass and 1 MiB."""
-    original = argon2.PasswordHasher.__init__
-
-    def cheap_init(self: Any, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        parameters = self._parameters
-        original(
-            self,
-            time_cost=1,
-            memory_cost=1024,
-            parallelism=1,
-            hash_len=parameters.hash_len,
-            salt_len=parameters.salt_len,
-            encoding=self.encoding,
-            type=parameters.type,
-        )
-
-    monkeypatch.setattr(argon2.PasswordHasher, "__init__", cheap_init)
 
 
 def forget_tables() -> None:

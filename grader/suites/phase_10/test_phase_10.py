@@ -49,7 +49,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import argon2
 import httpx2
 import pytest
 import sqlmodel.main
@@ -316,35 +315,13 @@ def forget_tables() -> None:
     sqlmodel.main.default_registry.dispose()
 
 
-def cheapen_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every Argon2 hasher made from now on uses one pass and 1 MiB (hashes still verify)."""
-    original = argon2.PasswordHasher.__init__
-
-    def cheap_init(self: Any, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        parameters = self._parameters
-        original(
-            self,
-            time_cost=1,
-            memory_cost=1024,
-            parallelism=1,
-            hash_len=parameters.hash_len,
-            salt_len=parameters.salt_len,
-            encoding=self.encoding,
-            type=parameters.type,
-        )
-
-    monkeypatch.setattr(argon2.PasswordHasher, "__init__", cheap_init)
-
-
 def fresh_app() -> FastAPI:
     forget_tables()
     return load_app()
 
 
 @pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch) -> FastAPI:
-    cheapen_argon2(monkeypatch)
+def app() -> FastAPI:
     return fresh_app()
 
 
@@ -1069,7 +1046,6 @@ def prepare_priced_book(app: FastAPI) -> int:
 def test_graceful_shutdown_live(monkeypatch: pytest.MonkeyPatch, environment: World) -> None:
     command = web_command()
     # The app here (for the user and the book the request needs), once the command is known.
-    cheapen_argon2(monkeypatch)
     app = fresh_app()
     # The tables first (the learner's models are imported): the server's workers and the app
     # here can then start side by side, and none of them has a table to create.
