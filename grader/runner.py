@@ -152,6 +152,7 @@ def _pytest_args(
     options: Options,
     cpu: int,
     skip: list[str],
+    wanted: tuple[str, ...] = (),
 ) -> list[str]:
     """The arguments of one pytest run of `phase`'s suite, and of the `earlier` suites it keeps
     checks of (see `grader.checker`)."""
@@ -193,6 +194,8 @@ def _pytest_args(
         command.append("--grade-verbose")
     for nodeid in skip:
         command += ["--deselect", nodeid]
+    for nodeid in wanted:
+        command += ["--grade-only", nodeid]
     return command
 
 
@@ -274,7 +277,8 @@ def _run_once(
     process = checker()
     try:
         scratch = process.scratch
-        args = _pytest_args(phase, earlier, target, scratch, options, int(wall) + 5, skip)
+        only = tuple(check.nodeid for check in checks)
+        args = _pytest_args(phase, earlier, target, scratch, options, int(wall) + 5, skip, only)
         process.go(args)
         outcome = RunOutcome()
         events = _Events(scratch / "events.jsonl", outcome)

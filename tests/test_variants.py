@@ -106,15 +106,25 @@ def test_variant_is_graded_as_declared(variant: Variant, tmp_path: Path) -> None
 
 
 def _graded_as(variant: Variant) -> Phase:
-    """The phase with the kept checks this variant needs: all of them for a correct variant
-    (it must pass everything); for a wrong one, only those it names. The phase's own failures
-    come first in every report (and its first link), so kept checks a wrong variant does not
-    name cannot change what is asserted about it: leaving them out only saves time."""
+    """The phase as this variant needs it graded, to prove what it declares and no more.
+
+    - A correct variant proves that the phase's own checks accept another right answer: it is
+      graded on them. (The kept checks are proven fair by the earlier phases' correct variants,
+      and hold on this phase's solution: tests/test_phases.py.)
+    - A wrong variant is graded on the phase's own checks up to the last one it names, in the
+      catalogue's order, and on the kept checks it names. Every failure it declares is then
+      seen, and so is its first failing check: it comes no later than the first one named. A
+      variant caught by kept checks alone gets all the phase's own checks (they must all pass).
+    """
+    own = variant.phase.checks
     if variant.expect == "pass":
-        return variant.phase
+        return replace(variant.phase, keeps=())
     named = set(variant.fails)
     keeps = tuple(kept for kept in variant.phase.keeps if kept.key in named)
-    return replace(variant.phase, keeps=keeps)
+    positions = [index for index, check in enumerate(own) if check.id in named]
+    if positions:
+        own = own[: max(positions) + 1]
+    return replace(variant.phase, checks=own, keeps=keeps)
 
 
 def _link(phase: Phase, reads: str) -> str:

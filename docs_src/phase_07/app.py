@@ -23,8 +23,8 @@ def author_named(session: Session, name: str) -> Author:
 
 
 # --8<-- [start:create]
-@app.post("/books", status_code=status.HTTP_201_CREATED)
-def create_book(data: BookCreate, session: SessionDep) -> BookPublic:
+@app.post("/books", status_code=status.HTTP_201_CREATED, response_model=BookPublic)
+def create_book(data: BookCreate, session: SessionDep) -> Book:
     book = Book(**data.model_dump(exclude={"author"}), author=author_named(session, data.author))
     session.add(book)
     try:
@@ -33,18 +33,18 @@ def create_book(data: BookCreate, session: SessionDep) -> BookPublic:
         # The database refused the ISBN. get_session rolls back the whole request, so the
         # author inserted a moment ago goes too: nothing is half-written.
         raise HTTPException(status.HTTP_409_CONFLICT, "That ISBN is already stored") from None
-    return book  # the return type turns the row into a BookPublic
+    return book  # the response_model turns the row into a BookPublic
 # --8<-- [end:create]
 
 
 # --8<-- [start:list]
-@app.get("/books")
+@app.get("/books", response_model=list[BookPublic])
 def list_books(
     session: SessionDep,
     settings: SettingsDep,
     limit: Annotated[int, Query(ge=1)] = 20,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> list[BookPublic]:
+) -> list[Book]:
     statement = (
         select(Book)
         .options(selectinload(Book.author))  # every author in ONE more query
@@ -57,8 +57,8 @@ def list_books(
 
 
 # --8<-- [start:patch]
-@app.patch("/books/{book_id}")
-def update_book(book_id: int, changes: BookUpdate, session: SessionDep) -> BookPublic:
+@app.patch("/books/{book_id}", response_model=BookPublic)
+def update_book(book_id: int, changes: BookUpdate, session: SessionDep) -> Book:
     book = session.get(Book, book_id)
     if book is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "Book not found")

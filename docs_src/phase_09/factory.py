@@ -73,14 +73,19 @@ def require_key(settings: SettingsDep, x_api_key: Annotated[str | None, Header()
 router = APIRouter(prefix="/books", tags=["books"])
 
 
-@router.get("")
-def list_books(session: SessionDep, settings: SettingsDep) -> list[BookOut]:
+@router.get("", response_model=list[BookOut])
+def list_books(session: SessionDep, settings: SettingsDep) -> list[Book]:
     books = session.exec(select(Book).order_by(Book.id).limit(settings.page_size))  # type: ignore[arg-type]
-    return list(books)  # the return type turns each row into a BookOut
+    return list(books)  # the response_model turns each row into a BookOut
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, dependencies=[Depends(require_key)])
-def add_book(book: BookIn, session: SessionDep) -> BookOut:
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=BookOut,
+    dependencies=[Depends(require_key)],
+)
+def add_book(book: BookIn, session: SessionDep) -> Book:
     stored = Book.model_validate(book)
     session.add(stored)
     session.flush()  # the INSERT runs now, and the new row gets its id

@@ -56,17 +56,14 @@ def send_welcome(engine: Engine, member_id: int) -> None:
 
 
 # --8<-- [start:route]
-@router.post("/members", status_code=status.HTTP_201_CREATED)
-def join(
-    new: MemberIn, session: SessionDep, engine: EngineDep, tasks: BackgroundTasks
-) -> MemberOut:
+@router.post("/members", status_code=status.HTTP_201_CREATED, response_model=MemberOut)
+def join(new: MemberIn, session: SessionDep, engine: EngineDep, tasks: BackgroundTasks) -> Member:
     member = Member(name=new.name, email=new.email)
     session.add(member)
     session.flush()  # the INSERT runs now, and the member gets its id
-    joined = MemberOut.model_validate(member)
     # The engine and an id: never `session` (the request's) nor `member` (a row of it).
-    tasks.add_task(send_welcome, engine, joined.id)
-    return joined
+    tasks.add_task(send_welcome, engine, member.id)
+    return member
 
 
 # --8<-- [end:route]

@@ -24,10 +24,10 @@ class JobOut(BaseModel):
 
 
 # --8<-- [start:routes]
-@router.post("/imports", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/imports", status_code=status.HTTP_202_ACCEPTED, response_model=JobOut)
 def start_import(
     new: ImportIn, session: SessionDep, request: Request, response: Response
-) -> JobOut:
+) -> jobs.ImportJob:
     """Record the job, queue its id, answer at once: 202, the job, and where to follow it."""
     job = jobs.ImportJob(titles=new.titles)
     session.add(job)
@@ -35,16 +35,16 @@ def start_import(
     session.commit()
     jobs.import_titles(str(job.id))  # enqueues and returns at once: the worker runs it
     response.headers["Location"] = str(request.url_for("read_job", job_id=job.id))
-    return JobOut.model_validate(job)
+    return job
 
 
-@router.get("/jobs/{job_id}")
-def read_job(job_id: uuid.UUID, session: SessionDep) -> JobOut:
+@router.get("/jobs/{job_id}", response_model=JobOut)
+def read_job(job_id: uuid.UUID, session: SessionDep) -> jobs.ImportJob:
     """The job as it is now: queued, running, or done (with its count)."""
     job = session.get(jobs.ImportJob, job_id)
     if job is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such job")
-    return JobOut.model_validate(job)
+    return job
 
 
 # --8<-- [end:routes]

@@ -20,10 +20,12 @@ from bookapi.dependencies import (
 from bookapi.errors import BookHasNoIsbn
 from bookapi.handlers import add_error_handlers
 from bookapi.schemas import (
+    Book,
     BookCover,
     BookCreate,
     BookPrice,
     BookPublic,
+    User,
     UserCreate,
     UserPublic,
 )
@@ -52,8 +54,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 app = FastAPI(title="Book API", version="0.6.0", lifespan=lifespan)
 add_error_handlers(app)
 
-# Routes stay thin: FastAPI validates and injects, one service does the work, the return type
-# shapes the answer. Sessions, settings and "does this book exist?" come from bookapi.dependencies.
+# Routes stay thin: FastAPI validates and injects, one service does the work, and the route
+# returns what the service gives back; its `response_model`, the public model, shapes the
+# answer. Sessions, settings and "does this book exist?" come from bookapi.dependencies.
 #
 # `def` or `async def`? A route that awaits (the price service) is `async def`; one that calls
 # blocking or CPU-heavy code (hashing, covers) is a plain `def`, which FastAPI runs in its
@@ -66,26 +69,29 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-# TODO 8: the routes now return rows from the services (BookPublic.model_validate(row) still
-#         builds the public model, now with the book's author), and two routes are new:
-#         - GET /authors: `list_authors(page: PageDep, session: SessionDep) ->
-#           list[AuthorPublic]`, a page of authors, oldest first;
-#         - PATCH /books/{book_id}: `update_book(book: BookDep, changes: BookUpdate,
-#           session: SessionDep) -> BookPublic`: 200 with the changed book, 404, or 409.
+# TODO 8: the routes now return rows from the services (their `response_model` still builds
+#         the public model, now with the book's author): annotate them with the table models,
+#         `Book` and `User` from bookapi.models (TODO 6 deletes the ones imported above), and
+#         two routes are new:
+#         - GET /authors: `response_model=list[AuthorPublic]` on `list_authors(page: PageDep,
+#           session: SessionDep) -> list[Author]`, a page of authors, oldest first;
+#         - PATCH /books/{book_id}: `response_model=BookPublic` on `update_book(book: BookDep,
+#           changes: BookUpdate, session: SessionDep) -> Book`: 200 with the changed book, 404,
+#           or 409.
 #         DELETE hands the service the book itself (`services.delete_book(session, book)`).
 
 
-@app.get("/books")
-def list_books(query: BookQueryDep, session: SessionDep) -> list[BookPublic]:
+@app.get("/books", response_model=list[BookPublic])
+def list_books(query: BookQueryDep, session: SessionDep) -> list[Book]:
     """A page of books, oldest first, optionally only one author's; never more than
     the configured `max_page_size`."""
-    return [BookPublic.model_validate(book) for book in services.list_books(session, query)]
+    return services.list_books(session, query)
 
 
-@app.get("/books/{book_id}")
-def get_book(book: BookDep) -> BookPublic:
+@app.get("/books/{book_id}", response_model=BookPublic)
+def get_book(book: BookDep) -> Book:
     """One book by its id, or 404."""
-    return BookPublic.model_validate(book)
+    return book
 
 
 @app.get("/books/{book_id}/price")
@@ -106,10 +112,10 @@ def get_book_cover(book: BookDep, settings: SettingsDep) -> BookCover:
     return BookCover(book_id=book.id, palette=palette)
 
 
-@app.post("/books", status_code=status.HTTP_201_CREATED)
-def create_book(book: BookCreate, session: SessionDep) -> BookPublic:
+@app.post("/books", status_code=status.HTTP_201_CREATED, response_model=BookPublic)
+def create_book(book: BookCreate, session: SessionDep) -> Book:
     """Store a new book: 201, or 409 if its ISBN is already stored."""
-    return BookPublic.model_validate(services.create_book(session, book))
+    return services.create_book(session, book)
 
 
 @app.delete("/books/{book_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -118,23 +124,23 @@ def delete_book(book: BookDep, session: SessionDep) -> None:
     services.delete_book(session, book.id)
 
 
-@app.get("/users")
-def list_users(session: SessionDep) -> list[UserPublic]:
+@app.get("/users", response_model=list[UserPublic])
+def list_users(session: SessionDep) -> list[User]:
     """Every user, without a trace of their passwords."""
-    return [UserPublic.model_validate(user) for user in services.list_users(session)]
+    return services.list_users(session)
 
 
-@app.get("/users/{user_id}")
-def get_user(user_id: Annotated[int, Path(ge=1)], session: SessionDep) -> UserPublic:
+@app.get("/users/{user_id}", response_model=UserPublic)
+def get_user(user_id: Annotated[int, Path(ge=1)], session: SessionDep) -> User:
     """One user by their id, or 404."""
-    return UserPublic.model_validate(services.get_user(session, user_id))
+    return services.get_user(session, user_id)
 
 
-@app.post("/users", status_code=status.HTTP_201_CREATED)
-def create_user(new_user: UserCreate, session: SessionDep) -> UserPublic:
+@app.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserPublic)
+def create_user(new_user: UserCreate, session: SessionDep) -> User:
     """Sign up: 201 with the public view, or 409 if the username or email is taken.
 
     A plain `def`: hashing is deliberately slow CPU work, so it runs in FastAPI's thread pool
     instead of holding up the event loop.
     """
-    return UserPublic.model_validate(services.create_user(session, new_user))
+    return services.create_user(session, new_user)

@@ -993,9 +993,8 @@ def test_session_commits_and_closes(app: FastAPI) -> None:
         expect_no_open_sessions(app)
 
 
-def test_only_get_session_commits(app: FastAPI) -> None:
-    deps = dependencies()
-    get_session = attribute(deps, "get_session", "the session dependency", cause=NO_SESSION_DEP)
+def store_classes() -> tuple[Any, Any]:
+    """The learner's `Store` and `Session` classes, as the exercise gives them."""
     store = store_module()
     store_class = attribute(
         store,
@@ -1009,6 +1008,13 @@ def test_only_get_session_commits(app: FastAPI) -> None:
         "a unit of work over the store",
         hint="Keep the `Session` class of `bookapi/store.py` as the exercise gives it.",
     )
+    return store_class, session_class
+
+
+def test_only_get_session_commits(app: FastAPI) -> None:
+    deps = dependencies()
+    get_session = attribute(deps, "get_session", "the session dependency", cause=NO_SESSION_DEP)
+    store_class, session_class = store_classes()
     grader_store = store_class()
 
     def committing() -> Iterator[Any]:
@@ -1395,19 +1401,7 @@ def test_settings_override_obeyed(app: FastAPI) -> None:
 def test_session_override_obeyed(app: FastAPI) -> None:
     deps = dependencies()
     get_session = attribute(deps, "get_session", "the session dependency", cause=NO_SESSION_DEP)
-    store = store_module()
-    store_class = attribute(
-        store,
-        "Store",
-        "the in-memory store",
-        hint="Keep the `Store` class of `bookapi/store.py` as the exercise gives it.",
-    )
-    session_class = attribute(
-        store,
-        "Session",
-        "a unit of work over the store",
-        hint="Keep the `Session` class of `bookapi/store.py` as the exercise gives it.",
-    )
+    store_class, session_class = store_classes()
     grader_store = store_class()
 
     def grader_session() -> Iterator[Any]:

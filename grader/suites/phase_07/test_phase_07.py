@@ -906,8 +906,8 @@ def test_public_models_only(app: FastAPI, database: Database) -> None:
                 not leaked and password not in response.text,
                 expected=f"no password or hash in the answer to {what}",
                 seen="the stored hash in it" if leaked else "the password in it",
-                hint=f"{what} returns the table model: answer with `UserPublic` (a return type "
-                "or `UserPublic.model_validate(row)`), which has no `password_hash`.",
+                hint=f"{what} answers with the table model: declare `response_model=UserPublic` "
+                "(it has no `password_hash`) and return the row.",
                 anchor=MODELS_ANCHOR,
             )
             expect(

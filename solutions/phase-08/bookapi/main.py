@@ -29,6 +29,7 @@ from bookapi.dependencies import (
 )
 from bookapi.errors import BookHasNoIsbn
 from bookapi.handlers import add_error_handlers
+from bookapi.models import Author, Book, User
 from bookapi.rate_limit import RateLimiter
 from bookapi.schemas import (
     AuthorPublic,
@@ -85,10 +86,11 @@ def cors(app: ASGIApp) -> ASGIApp:
 
 app.add_middleware(cors)
 
-# Routes stay thin: FastAPI validates and injects, one service does the work, the return type
-# shapes the answer. Sessions, settings and "does this book exist?" come from bookapi.dependencies.
-# Services return rows (bookapi.models); each route builds the public model from the row's
-# attributes (`book.author` included) before get_session commits and closes the session.
+# Routes stay thin: FastAPI validates and injects, one service does the work, and the route
+# returns what the service gives back; its `response_model`, the public model, shapes the
+# answer. Sessions, settings and "does this book exist?" come from bookapi.dependencies.
+# Services return rows (bookapi.models); FastAPI builds each route's public model from the
+# row's attributes (`book.author` included) before get_session commits and closes the session.
 #
 # `def` or `async def`? A route that awaits (the price service) is `async def`; one that calls
 # blocking or CPU-heavy code (the database session, hashing, covers) is a plain `def`, which
@@ -101,23 +103,23 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@app.get("/authors")
-def list_authors(page: PageDep, session: SessionDep) -> list[AuthorPublic]:
+@app.get("/authors", response_model=list[AuthorPublic])
+def list_authors(page: PageDep, session: SessionDep) -> list[Author]:
     """A page of authors, oldest first; authors are created with their first book."""
-    return [AuthorPublic.model_validate(a) for a in services.list_authors(session, page)]
+    return services.list_authors(session, page)
 
 
-@app.get("/books")
-def list_books(query: BookQueryDep, session: SessionDep) -> list[BookPublic]:
+@app.get("/books", response_model=list[BookPublic])
+def list_books(query: BookQueryDep, session: SessionDep) -> list[Book]:
     """A page of books with their authors, oldest first, optionally only one author's; never
     more than the configured `max_page_size`."""
-    return [BookPublic.model_validate(book) for book in services.list_books(session, query)]
+    return services.list_books(session, query)
 
 
-@app.get("/books/{book_id}")
-def get_book(book: BookDep) -> BookPublic:
+@app.get("/books/{book_id}", response_model=BookPublic)
+def get_book(book: BookDep) -> Book:
     """One book by its id, or 404."""
-    return BookPublic.model_validate(book)
+    return book
 
 
 @app.get("/books/{book_id}/price")
@@ -138,18 +140,18 @@ def get_book_cover(book: BookDep, settings: SettingsDep) -> BookCover:
     return BookCover(book_id=book.id, palette=palette)
 
 
-@app.post("/books", status_code=status.HTTP_201_CREATED)
-def create_book(book: BookCreate, user: CurrentUserDep, session: SessionDep) -> BookPublic:
+@app.post("/books", status_code=status.HTTP_201_CREATED, response_model=BookPublic)
+def create_book(book: BookCreate, user: CurrentUserDep, session: SessionDep) -> Book:
     """Store a new book, owned by the user who sends it (401 without a valid token), and its
     author if the name is new: 201, or 409 if its ISBN is already stored."""
-    return BookPublic.model_validate(services.create_book(session, book, owner=user))
+    return services.create_book(session, book, owner=user)
 
 
-@app.patch("/books/{book_id}")
-def update_book(book: OwnedBookDep, changes: BookUpdate, session: SessionDep) -> BookPublic:
+@app.patch("/books/{book_id}", response_model=BookPublic)
+def update_book(book: OwnedBookDep, changes: BookUpdate, session: SessionDep) -> Book:
     """Change the fields sent, and only those: 200; 401 without a valid token, 403 for
     anyone but the owner, 404, or 409 for an ISBN already stored."""
-    return BookPublic.model_validate(services.update_book(session, book, changes))
+    return services.update_book(session, book, changes)
 
 
 @app.delete("/books/{book_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -159,33 +161,38 @@ def delete_book(book: OwnedBookDep, session: SessionDep) -> None:
     services.delete_book(session, book)
 
 
-@app.get("/users")
-def list_users(session: SessionDep) -> list[UserPublic]:
+@app.get("/users", response_model=list[UserPublic])
+def list_users(session: SessionDep) -> list[User]:
     """Every user, without a trace of their passwords."""
-    return [UserPublic.model_validate(user) for user in services.list_users(session)]
+    return services.list_users(session)
 
 
 # Before /users/{user_id}: routes match in order, and "me" is not an int.
-@app.get("/users/me")
-def read_me(user: CurrentUserDep) -> UserPublic:
+@app.get("/users/me", response_model=UserPublic)
+def read_me(user: CurrentUserDep) -> User:
     """The user the request's token belongs to; 401 without a valid token."""
-    return UserPublic.model_validate(user)
+    return user
 
 
-@app.get("/users/{user_id}")
-def get_user(user_id: Annotated[int, Path(ge=1)], session: SessionDep) -> UserPublic:
+@app.get("/users/{user_id}", response_model=UserPublic)
+def get_user(user_id: Annotated[int, Path(ge=1)], session: SessionDep) -> User:
     """One user by their id, or 404."""
-    return UserPublic.model_validate(services.get_user(session, user_id))
+    return services.get_user(session, user_id)
 
 
-@app.post("/users", status_code=status.HTTP_201_CREATED, dependencies=[HashingSlot])
-def create_user(new_user: UserCreate, session: SessionDep) -> UserPublic:
+@app.post(
+    "/users",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserPublic,
+    dependencies=[HashingSlot],
+)
+def create_user(new_user: UserCreate, session: SessionDep) -> User:
     """Sign up: 201 with the public view, or 409 if the username or email is taken.
 
     A plain `def`: hashing is deliberately slow CPU work, so it runs in FastAPI's thread pool
     instead of holding up the event loop.
     """
-    return UserPublic.model_validate(services.create_user(session, new_user))
+    return services.create_user(session, new_user)
 
 
 # Rate limit first: a client over its limit is refused before it waits for a hashing slot.

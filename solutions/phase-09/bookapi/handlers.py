@@ -1,6 +1,7 @@
 """Every error the Book API answers with, mapped to one shape, {"detail": ...}, in one place."""
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
@@ -17,9 +18,27 @@ from bookapi.errors import (
 
 logger = logging.getLogger("bookapi.errors")
 
-# What a client may see of a validation error: where, what, and which rule.
-# Never `input` (it may be a password) and never `ctx` (it may hold the value too).
-SAFE_ERROR_KEYS = ("loc", "msg", "type")
+# What a client may see of a validation error: where (`loc`), what (`msg`), which rule
+# (`type`), and the rule's own parameters (`ctx`: a minimum length, a pattern). Never `input`:
+# it is what the client sent, a password for one, or the whole body when a field is missing.
+# (`url` only points at Pydantic's documentation.) `msg` and `ctx` stay safe as long as no
+# validator of ours puts the value in its message.
+SAFE_ERROR_KEYS = ("type", "loc", "msg")
+
+
+def _json_safe(value: Any) -> Any:
+    """A `ctx` value as JSON can carry it: the exception a validator raised becomes its text."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def public_error(error: dict[str, Any]) -> dict[str, Any]:
+    """One validation error as the client sees it: everything but what the client sent."""
+    shown = {key: error[key] for key in SAFE_ERROR_KEYS}
+    if "ctx" in error:
+        shown["ctx"] = {name: _json_safe(value) for name, value in error["ctx"].items()}
+    return shown
 
 
 def add_error_handlers(app: FastAPI) -> None:
@@ -64,7 +83,7 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{key: error[key] for key in SAFE_ERROR_KEYS} for error in exc.errors()]
+        errors = [public_error(error) for error in exc.errors()]
         return JSONResponse({"detail": errors}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
     @app.exception_handler(Exception)

@@ -4,13 +4,14 @@ from fastapi import APIRouter
 
 from bookapi import services
 from bookapi.dependencies import PageDep, SessionDep
+from bookapi.models import Author
 from bookapi.schemas import AuthorPublic
 
 # TODO 2: the prefix "/authors" and the tag "authors", as for the books.
 router = APIRouter()
 
 
-@router.get("/authors")
-def list_authors(page: PageDep, session: SessionDep) -> list[AuthorPublic]:
+@router.get("/authors", response_model=list[AuthorPublic])
+def list_authors(page: PageDep, session: SessionDep) -> list[Author]:
     """A page of authors, oldest first."""
-    return [AuthorPublic.model_validate(a) for a in services.list_authors(session, page)]
+    return services.list_authors(session, page)

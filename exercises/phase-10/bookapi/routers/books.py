@@ -1,10 +1,11 @@
 """Books: listing, reading, pricing and covering them for anyone; creating them for a signed-in
 user, and changing or deleting them for their owner only.
 
-Routes stay thin: FastAPI validates and injects, one service does the work, the return type
-shapes the answer. A route that awaits (the price service) is `async def`; one that calls
-blocking or CPU-heavy code (the database session, covers) is a plain `def`, which FastAPI runs
-in its thread pool so that the event loop stays free for everyone else.
+Routes stay thin: FastAPI validates and injects, one service does the work, and the route
+returns the row it gets back; its `response_model`, the public model, shapes the answer. A route
+that awaits (the price service) is `async def`; one that calls blocking or CPU-heavy code (the
+database session, covers) is a plain `def`, which FastAPI runs in its thread pool so that the
+event loop stays free for everyone else.
 """
 
 from fastapi import APIRouter, status
@@ -20,22 +21,23 @@ from bookapi.dependencies import (
     SettingsDep,
 )
 from bookapi.errors import BookHasNoIsbn
+from bookapi.models import Book
 from bookapi.schemas import BookCover, BookCreate, BookPrice, BookPublic, BookUpdate
 
 router = APIRouter(prefix="/books", tags=["books"])
 
 
-@router.get("")
-def list_books(query: BookQueryDep, session: SessionDep) -> list[BookPublic]:
+@router.get("", response_model=list[BookPublic])
+def list_books(query: BookQueryDep, session: SessionDep) -> list[Book]:
     """A page of books with their authors, oldest first, optionally only one author's; never
     more than the configured `max_page_size`."""
-    return [BookPublic.model_validate(book) for book in services.list_books(session, query)]
+    return services.list_books(session, query)
 
 
-@router.get("/{book_id}")
-def get_book(book: BookDep) -> BookPublic:
+@router.get("/{book_id}", response_model=BookPublic)
+def get_book(book: BookDep) -> Book:
     """One book by its id, or 404."""
-    return BookPublic.model_validate(book)
+    return book
 
 
 @router.get("/{book_id}/price")
@@ -56,18 +58,18 @@ def get_book_cover(book: BookDep, settings: SettingsDep) -> BookCover:
     return BookCover(book_id=book.id, palette=palette)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
-def create_book(book: BookCreate, user: CurrentUserDep, session: SessionDep) -> BookPublic:
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=BookPublic)
+def create_book(book: BookCreate, user: CurrentUserDep, session: SessionDep) -> Book:
     """Store a new book, owned by the user who sends it (401 without a valid token), and its
     author if the name is new: 201, or 409 if its ISBN is already stored."""
-    return BookPublic.model_validate(services.create_book(session, book, owner=user))
+    return services.create_book(session, book, owner=user)
 
 
-@router.patch("/{book_id}")
-def update_book(book: OwnedBookDep, changes: BookUpdate, session: SessionDep) -> BookPublic:
+@router.patch("/{book_id}", response_model=BookPublic)
+def update_book(book: OwnedBookDep, changes: BookUpdate, session: SessionDep) -> Book:
     """Change the fields sent, and only those: 200; 401 without a valid token, 403 for
     anyone but the owner, 404, or 409 for an ISBN already stored."""
-    return BookPublic.model_validate(services.update_book(session, book, changes))
+    return services.update_book(session, book, changes)
 
 
 @router.delete("/{book_id}", status_code=status.HTTP_204_NO_CONTENT)

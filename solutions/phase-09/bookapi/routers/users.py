@@ -6,35 +6,38 @@ from fastapi import APIRouter, Path, status
 
 from bookapi import services
 from bookapi.dependencies import CurrentUserDep, HashingSlot, SessionDep
+from bookapi.models import User
 from bookapi.schemas import UserCreate, UserPublic
 
 router = APIRouter(prefix="/users", tags=["users"])
 
 
-@router.get("")
-def list_users(session: SessionDep) -> list[UserPublic]:
+@router.get("", response_model=list[UserPublic])
+def list_users(session: SessionDep) -> list[User]:
     """Every user, without a trace of their passwords."""
-    return [UserPublic.model_validate(user) for user in services.list_users(session)]
+    return services.list_users(session)
 
 
 # Before /{user_id}: routes match in order, and "me" is not an int.
-@router.get("/me")
-def read_me(user: CurrentUserDep) -> UserPublic:
+@router.get("/me", response_model=UserPublic)
+def read_me(user: CurrentUserDep) -> User:
     """The user the request's token belongs to; 401 without a valid token."""
-    return UserPublic.model_validate(user)
+    return user
 
 
-@router.get("/{user_id}")
-def get_user(user_id: Annotated[int, Path(ge=1)], session: SessionDep) -> UserPublic:
+@router.get("/{user_id}", response_model=UserPublic)
+def get_user(user_id: Annotated[int, Path(ge=1)], session: SessionDep) -> User:
     """One user by their id, or 404."""
-    return UserPublic.model_validate(services.get_user(session, user_id))
+    return services.get_user(session, user_id)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, dependencies=[HashingSlot])
-def create_user(new_user: UserCreate, session: SessionDep) -> UserPublic:
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, response_model=UserPublic, dependencies=[HashingSlot]
+)
+def create_user(new_user: UserCreate, session: SessionDep) -> User:
     """Sign up: 201 with the public view, or 409 if the username or email is taken.
 
     A plain `def`: hashing is deliberately slow CPU work, so it runs in FastAPI's thread pool
     instead of holding up the event loop.
     """
-    return UserPublic.model_validate(services.create_user(session, new_user))
+    return services.create_user(session, new_user)

@@ -4,7 +4,8 @@ The tables are in `bookapi.models`; these models are the API's contract, kept ap
 
 - input models (`BookCreate`, `BookUpdate`, `UserCreate`): the JSON bodies clients send;
 - public models (`BookPublic`, `AuthorPublic`, `UserPublic`): the only shapes that ever leave
-  the API. Routes return rows, and their return type builds these from the rows' attributes;
+  the API. Routes return rows and declare these as their `response_model`, which FastAPI
+  builds from the rows' attributes;
 - query models (`Page`, `BookQuery`): query parameters, validated together.
 
 `Price` is the shape of another service's answer, validated like any input. Import from here

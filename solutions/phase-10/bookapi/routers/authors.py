@@ -4,12 +4,13 @@ from fastapi import APIRouter
 
 from bookapi import services
 from bookapi.dependencies import PageDep, SessionDep
+from bookapi.models import Author
 from bookapi.schemas import AuthorPublic
 
 router = APIRouter(prefix="/authors", tags=["authors"])
 
 
-@router.get("")
-def list_authors(page: PageDep, session: SessionDep) -> list[AuthorPublic]:
+@router.get("", response_model=list[AuthorPublic])
+def list_authors(page: PageDep, session: SessionDep) -> list[Author]:
     """A page of authors, oldest first."""
-    return [AuthorPublic.model_validate(a) for a in services.list_authors(session, page)]
+    return services.list_authors(session, page)
