@@ -70,8 +70,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     wanted = set(config.getoption("--grade-only"))
     if not wanted:
         return
-    keep = [item for item in items if item.nodeid.split("[", 1)[0] in wanted]
-    dropped = [item for item in items if item.nodeid.split("[", 1)[0] not in wanted]
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        (keep if item.nodeid.split("[", 1)[0] in wanted else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep

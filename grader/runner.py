@@ -151,8 +151,7 @@ def _pytest_args(
     scratch: Path,
     options: Options,
     cpu: int,
-    skip: list[str],
-    wanted: tuple[str, ...] = (),
+    wanted: tuple[str, ...],
 ) -> list[str]:
     """The arguments of one pytest run of `phase`'s suite, and of the `earlier` suites it keeps
     checks of (see `grader.checker`)."""
@@ -192,8 +191,6 @@ def _pytest_args(
     ]
     if options.verbose:
         command.append("--grade-verbose")
-    for nodeid in skip:
-        command += ["--deselect", nodeid]
     for nodeid in wanted:
         command += ["--grade-only", nodeid]
     return command
@@ -263,22 +260,15 @@ def _run_once(
     checks: list[Planned],
     cancel: threading.Event | None,
 ) -> RunOutcome:
-    wanted = {check.nodeid for check in checks}
     # Every suite the checks come from (the phase's own always: its fixtures set the scene for
-    # the kept checks), and every test of those suites that this run does not want, deselected.
+    # the kept checks); the checker runs the planned checks and deselects every other test.
     earlier = sorted({c.home for c in checks if c.home != phase}, key=lambda home: home.number)
-    skip = [
-        nodeid(home, check)
-        for home in (phase, *earlier)
-        for check in home.checks
-        if nodeid(home, check) not in wanted
-    ]
     wall = len(checks) * (options.timeout + GRACE_SECONDS) + STARTUP_ALLOWANCE
     process = checker()
     try:
         scratch = process.scratch
-        only = tuple(check.nodeid for check in checks)
-        args = _pytest_args(phase, earlier, target, scratch, options, int(wall) + 5, skip, only)
+        wanted = tuple(check.nodeid for check in checks)
+        args = _pytest_args(phase, earlier, target, scratch, options, int(wall) + 5, wanted)
         process.go(args)
         outcome = RunOutcome()
         events = _Events(scratch / "events.jsonl", outcome)
