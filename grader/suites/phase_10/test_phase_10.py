@@ -103,6 +103,10 @@ DOCS_PATHS = ("/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect")
 START_SECONDS = 20.0
 ARRIVAL_SECONDS = 10.0
 STOP_SECONDS = 6.0
+# How long the web command has from SIGTERM to exit: Docker's default before it sends SIGKILL,
+# plus room for a loaded machine. gunicorn's own ASGI worker can wait out most of its
+# `graceful_timeout` for a connection already gone (seen: 7.6 s of 8 under load): still fair.
+EXIT_SECONDS = 10.0 + 2.0
 # How long the worker checks wait for the consumer to take a job, or to finish it.
 JOB_SECONDS = 12.0
 # How long the grader's price service holds the request after SIGTERM: the grace the server
@@ -1112,6 +1116,7 @@ def test_graceful_shutdown_live(monkeypatch: pytest.MonkeyPatch, environment: Wo
                     anchor="phase-9#your-exercise",
                 )
             server.terminate()
+            terminated = time.monotonic()
             time.sleep(HOLD_AFTER_SIGTERM)
             prices.release.set()
             asking.join(STOP_SECONDS + 4)
@@ -1133,13 +1138,14 @@ def test_graceful_shutdown_live(monkeypatch: pytest.MonkeyPatch, environment: Wo
                     "request takes, and make SIGTERM reach the server itself.",
                     anchor=GRACEFUL_ANCHOR,
                 )
-            status = server.wait(within=STOP_SECONDS)
+            status = server.wait(within=max(0.5, terminated + EXIT_SECONDS - time.monotonic()))
             if status is None:
                 raise CheckFailed(
-                    expected="the web command to exit once its last request was done",
-                    seen=f"it was still running {STOP_SECONDS:g} s after the request in flight "
-                    "finished: SIGTERM was ignored, or the shutdown waits for something that "
-                    "never ends (the grader stopped it with SIGKILL)",
+                    expected="the web command to exit once its last request was done, within "
+                    "10 s of SIGTERM (Docker's default before it kills)",
+                    seen=f"it was still running {EXIT_SECONDS:g} s after SIGTERM: SIGTERM was "
+                    "ignored, or the shutdown waits for something that never ends (the grader "
+                    "stopped it with SIGKILL)",
                     hint="Let the server stop: don't catch or ignore SIGTERM in the app, keep "
                     "the lifespan's shutdown short (close things; never wait for a request or "
                     "a thread that does not end), and keep the graceful timeout reasonable.",
