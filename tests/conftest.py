@@ -12,6 +12,8 @@ import pytest
 
 from grader.catalogue import Course, Phase, load_course
 
+pytest_plugins = ["browser_fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = load_course(ROOT)
 READY = COURSE.ready_phases
