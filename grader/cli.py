@@ -9,6 +9,7 @@
     grade doctor               can this machine take the course?
     grade reset phase-1        back to the untouched stub (your files are kept in a backup)
     grade solution phase-1     the reference solution, once the phase passes
+    grade serve                the course site on 127.0.0.1, with your progress in its pages
 
 Exit status: 0 all passed (or done), 1 a check failed, 2 nothing could be graded or done.
 """
@@ -203,3 +204,16 @@ def solution(
 ) -> None:
     """The reference solution of a phase you have finished."""
     _run("solution", spec=phase, copy=copy, force=force)
+
+
+@app.command(epilog="Examples: `grade serve` · `grade serve --port 8010` · `grade serve --rebuild`")
+def serve(
+    port: Annotated[
+        int, typer.Option("--port", "-p", help="port on 127.0.0.1 (a free one if it is taken)")
+    ] = 8008,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="build the site even if it looks up to date")
+    ] = False,
+) -> None:
+    """Serve the course site on 127.0.0.1, with your grader progress in its pages."""
+    _run("serve", port=port, rebuild=rebuild)

@@ -12,6 +12,7 @@ running is reported, and the rest run again in a new process.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -134,9 +135,18 @@ class RunOutcome:
         return unfinished[-1] if unfinished else None
 
 
+@functools.cache
+def _site_base(course: Course) -> str:
+    """Where the lessons are read: COURSE_SITE_URL, else the address `grade serve` serves the
+    course at while it runs, else the catalogue's `site_url`."""
+    from grader.serve.address import served_url
+
+    return os.environ.get("COURSE_SITE_URL") or served_url(course.root) or course.site_url
+
+
 def docs_url(course: Course, phase: Phase, anchor: str | None) -> str:
     """The link for `anchor`: a heading id on `phase`'s page, or `phase-N#id` on another's."""
-    base = os.environ.get("COURSE_SITE_URL", course.site_url).rstrip("/") + "/"
+    base = _site_base(course).rstrip("/") + "/"
     page = phase
     if anchor and "#" in anchor:
         other, anchor = anchor.split("#", 1)

@@ -117,12 +117,15 @@ def _site(course: Course) -> list[Finding]:
         built = Finding(
             "Site built",
             Level.WARN,
-            "no site/ folder (fine while you use `mkdocs serve`)",
-            "To read it offline: `mkdocs build`, then open site/index.html.",
+            "no site/ folder yet",
+            "`grade serve` builds it and serves it (or `mkdocs build`, then open site/index.html).",
         )
     elif index.stat().st_mtime < newest:
         built = Finding(
-            "Site built", Level.WARN, "site/ is older than the lessons", "Run `mkdocs build` again."
+            "Site built",
+            Level.WARN,
+            "site/ is older than the lessons",
+            "`grade serve` rebuilds it when it starts (or run `mkdocs build` again).",
         )
     else:
         built = Finding("Site built", Level.OK, str(index.parent))
@@ -137,8 +140,7 @@ def _site(course: Course) -> list[Finding]:
             "Site served",
             Level.WARN,
             f"nothing answers at {address.geturl()}",
-            "Start it with the README's first command: `NO_MKDOCS_2_WARNING=1 "
-            "mkdocs serve` in the course folder.",
+            "Start it with `grade serve` in the course folder (the README's first command).",
         )
     return [built, served]
 

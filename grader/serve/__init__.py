@@ -1,0 +1,1 @@
+"""`grade serve`: the course site, served locally with the learner's grader progress."""
