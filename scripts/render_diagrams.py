@@ -15,6 +15,7 @@ installs it there (`npm ci`) when it is missing, with Debian's chromium instead 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -43,6 +44,12 @@ from course_site.diagrams import (  # noqa: E402
 CLI_DIR = ROOT / "scripts" / "diagrams"
 MMDC = CLI_DIR / "node_modules" / ".bin" / "mmdc"
 MERMAID_THEMES = {"light": "default", "dark": "dark"}
+# Added to scripts/diagrams/mermaid-config.json for one theme. The dark theme's grey label
+# boxes are too faint under its light grey text: they take the slate palette's background.
+THEME_VARIABLES: dict[str, dict[str, str]] = {
+    "light": {},
+    "dark": {"edgeLabelBackground": "#1e2029"},
+}
 SVG_START = re.compile(r"<svg\b[^>]*>")
 
 
@@ -76,6 +83,15 @@ def finish_svg(text: str, digest: str) -> str:
     return text[: start.start()] + tag + text[start.end() :]
 
 
+def write_config(theme: str, workdir: Path) -> Path:
+    """mermaid's settings for one theme: the shared file plus that theme's variables."""
+    settings = json.loads((CLI_DIR / "mermaid-config.json").read_text(encoding="utf-8"))
+    settings["themeVariables"] = THEME_VARIABLES[theme]
+    config = workdir / f"mermaid-{theme}.json"
+    config.write_text(json.dumps(settings), encoding="utf-8")
+    return config
+
+
 def render(fence: Fence, theme: str, workdir: Path) -> Path:
     """One fence in one theme, written to docs/assets/diagrams/."""
     target = svg_path(DOCS, fence.name, theme)
@@ -94,7 +110,7 @@ def render(fence: Fence, theme: str, workdir: Path) -> Path:
         "--backgroundColor",
         "transparent",
         "--configFile",
-        str(CLI_DIR / "mermaid-config.json"),
+        str(workdir / f"mermaid-{theme}.json"),
         "--puppeteerConfigFile",
         str(CLI_DIR / "puppeteer-config.json"),
         # Unique ids inside each file, so two diagrams on one page can never clash.
@@ -137,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     failures = []
     with tempfile.TemporaryDirectory() as workdir, ThreadPoolExecutor(args.jobs) as pool:
+        for theme in THEMES:
+            write_config(theme, Path(workdir))
         jobs = [pool.submit(render, fence, theme, Path(workdir)) for fence, theme in todo]
         for job in jobs:
             try:
