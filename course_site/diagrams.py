@@ -166,7 +166,10 @@ def problems(docs: Path = DOCS) -> list[str]:
 
 def figure(source: str, docs: Path = DOCS) -> str:
     """The HTML for one diagram: both images (Material shows the palette's own) and a visually
-    hidden caption with the longer description. Raises DiagramError naming the fix."""
+    hidden caption with the longer description. Raises DiagramError naming the fix.
+
+    The images load lazily: the browser never fetches the one Material hides (`display: none`)
+    for the other palette, nor a diagram far below until the reader scrolls near it."""
     title, description = accessible_text(source)
     name = diagram_name(source)
     first_line = normalized(source).split("\n", 1)[0]
@@ -186,7 +189,7 @@ def figure(source: str, docs: Path = DOCS) -> str:
         width, height = svg_size(svg)
         images.append(
             f'<img class="diagram-{theme}" src="{PLACEHOLDER}{svg.name}#only-{theme}" '
-            f'alt="{html.escape(title)}" width="{width}" height="{height}" '
+            f'alt="{html.escape(title)}" width="{width}" height="{height}" loading="lazy" '
             f'style="--diagram-width: {width}px">'
         )
     return (
