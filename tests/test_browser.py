@@ -86,15 +86,21 @@ def test_diagrams_show_as_images_and_nothing_loads_from_another_host(
     foreign = [url for url in requests if not url.startswith((origin, "data:", "blob:"))]
     assert not foreign
     assert not [url for url in requests if "mermaid" in url]
-    # Without JavaScript, and in the dark palette, the images show all the same.
-    for options in ({"java_script_enabled": False}, {"color_scheme": "dark"}):
+    # Without JavaScript, in the dark palette, and printed from it (on paper: the light
+    # drawing), the images show all the same.
+    cases = [({"java_script_enabled": False}, "screen", "light")]
+    cases += [
+        ({"color_scheme": "dark"}, "screen", "dark"),
+        ({"color_scheme": "dark"}, "print", "light"),
+    ]
+    for options, media, drawing in cases:
         context = browser.new_context(**options)
         try:
             other = context.new_page()
+            other.emulate_media(media=media)
             assert _diagrams_show_as_images(other, base_url + "phases/01-hello-fastapi/") == 1
             shown = other.locator("figure.diagram img:visible").get_attribute("src") or ""
-            dark = options.get("color_scheme") == "dark"
-            assert shown.endswith("#only-dark" if dark else "#only-light")
+            assert shown.endswith(f"#only-{drawing}"), (options, media)
         finally:
             context.close()
 
