@@ -51,22 +51,58 @@ def test_quiz_answers_from_the_keyboard(page: Page, base_url: str) -> None:
     assert "Score:" in page.locator("form.quiz .quiz-score").inner_text()
 
 
-def test_diagrams_draw_and_nothing_loads_from_another_host(
-    page: Page, base_url: str, tmp_path: Path
+def _diagrams_show_as_images(page: Page, url: str) -> int:
+    """Open `url`; every diagram figure shows exactly one loaded image. Returns the count."""
+    page.goto(url, wait_until="networkidle")
+    figures = page.locator("figure.diagram")
+    count = figures.count()
+    for index in range(count):
+        figures.nth(index).scroll_into_view_if_needed()
+        shown = figures.nth(index).locator("img:visible")
+        assert shown.count() == 1, f"figure {index}: {shown.count()} images shown"
+        # The images load lazily: wait for this one, now that it is in view.
+        size = shown.evaluate(
+            """async img => {
+                if (!img.complete) await new Promise(done => {
+                    img.addEventListener("load", done);
+                    img.addEventListener("error", done);
+                });
+                return [img.complete, img.naturalWidth, img.clientHeight];
+            }"""
+        )
+        assert size[0] and size[1] > 0 and size[2] > 50, f"figure {index}: {size}"
+    return count
+
+
+def test_diagrams_show_as_images_and_nothing_loads_from_another_host(
+    browser: Browser, page: Page, base_url: str, tmp_path: Path
 ) -> None:
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
-    page.goto(base_url + "phases/01-hello-fastapi/", wait_until="networkidle")
-    diagram = page.locator("div.mermaid").first
-    diagram.scroll_into_view_if_needed()
-    # Material draws into a closed shadow root: a drawn diagram shows as the element's size.
-    page.wait_for_function(
-        "() => document.querySelector('div.mermaid').getBoundingClientRect().height > 50"
-    )
-    page.screenshot(path=str(tmp_path / "phase-01.png"), full_page=True)
+    assert _diagrams_show_as_images(page, base_url + "phases/08-security-oauth2-and-jwt/") == 3
+    assert _diagrams_show_as_images(page, base_url) == 1
+    page.screenshot(path=str(tmp_path / "home.png"), full_page=True)
     origin = base_url.split(SUBPATH)[0]
     foreign = [url for url in requests if not url.startswith((origin, "data:", "blob:"))]
     assert not foreign
+    assert not [url for url in requests if "mermaid" in url]
+    # Without JavaScript, in the dark palette, and printed from it (on paper: the light
+    # drawing), the images show all the same.
+    cases = [({"java_script_enabled": False}, "screen", "light")]
+    cases += [
+        ({"color_scheme": "dark"}, "screen", "dark"),
+        ({"color_scheme": "dark"}, "print", "light"),
+    ]
+    for options, media, drawing in cases:
+        context = browser.new_context(**options)
+        try:
+            other = context.new_page()
+            other.emulate_media(media=media)
+            assert _diagrams_show_as_images(other, base_url + "phases/01-hello-fastapi/") == 1
+            shown = other.locator("figure.diagram img:visible").get_attribute("src") or ""
+            assert shown.endswith(f"#only-{drawing}"), (options, media)
+        finally:
+            context.close()
 
 
 def test_search_finds_a_lesson(page: Page, base_url: str) -> None:
