@@ -32,7 +32,7 @@ GRADE_ONE = "phase"
 class QuizFormat(StrEnum):
     """The formats `grade quizzes` writes."""
 
-    QTI = "qti"  # IMS QTI 1.2 as Canvas imports it; Moodle and Blackboard read it too
+    QTI = "qti"  # IMS QTI 1.2, as Canvas imports it
 
 
 class _Commands(TyperGroup):

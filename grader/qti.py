@@ -1,6 +1,6 @@
-"""Every phase's quick check as IMS QTI 1.2, the dialect Canvas imports and exports (Moodle and
-Blackboard read it too), packed as an IMS content package: `imsmanifest.xml` and one assessment
-per phase, `phase-NN/phase-NN.xml`.
+"""Every phase's quick check as IMS QTI 1.2, in the dialect Canvas imports and exports, packed as
+an IMS content package: `imsmanifest.xml` and one assessment per phase, `phase-NN/phase-NN.xml`.
+(Other LMSs differ in what they import: Moodle's own importers, for one, read no QTI.)
 
 The questions come from the lesson pages through the site's own quiz parser
 (`course_site.quiz.page_quiz`), so the export holds what learners see:

@@ -30,8 +30,5 @@ def run(quiz_format: str, output: Path | None) -> int:
         raise UsageProblem(f"Cannot write {target}: {error.strerror}") from error
     questions = sum(len(test.questions) for test in tests)
     print(f"Wrote {target}: {len(tests)} quick checks, {questions} questions, one point each.")
-    print(
-        "Canvas: Settings > Import Course Content > QTI .zip file. Moodle and Blackboard import "
-        "QTI 1.2 packages too."
-    )
+    print("Canvas: Settings > Import Course Content > Content Type: QTI .zip file.")
     return EXIT_PASSED
