@@ -10,12 +10,14 @@
     grade reset phase-1        back to the untouched stub (your files are kept in a backup)
     grade solution phase-1     the reference solution, once the phase passes
     grade serve                the course site on 127.0.0.1, with your progress in its pages
+    grade quizzes              every phase's quick check as a QTI zip, for an LMS
 
 Exit status: 0 all passed (or done), 1 a check failed, 2 nothing could be graded or done.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,6 +27,12 @@ from typer.core import TyperGroup
 from grader.errors import EXIT_UNUSABLE, UsageProblem
 
 GRADE_ONE = "phase"
+
+
+class QuizFormat(StrEnum):
+    """The formats `grade quizzes` writes."""
+
+    QTI = "qti"  # IMS QTI 1.2, as Canvas imports it
 
 
 class _Commands(TyperGroup):
@@ -217,3 +225,20 @@ def serve(
 ) -> None:
     """Serve the course site on 127.0.0.1, with your grader progress in its pages."""
     _run("serve", port=port, rebuild=rebuild)
+
+
+@app.command(
+    epilog="Examples: `grade quizzes` · `grade quizzes --format qti -o quizzes-qti.zip` "
+    "(Canvas: Settings > Import Course Content > QTI .zip file)"
+)
+def quizzes(
+    quiz_format: Annotated[
+        QuizFormat, typer.Option("--format", "-f", help="qti: IMS QTI 1.2, as Canvas imports it")
+    ] = QuizFormat.QTI,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="where to write (quizzes-qti.zip)"),
+    ] = None,
+) -> None:
+    """Export every phase's quick check for an LMS: questions, answers and explanations."""
+    _run("quizzes", quiz_format=quiz_format.value, output=output)

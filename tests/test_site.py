@@ -132,3 +132,14 @@ def test_every_step_and_cause_links_to_a_heading(site: Path) -> None:
         if heading not in parse_page(site / phase.page_url / "index.html").ids:
             missing.append((source, anchor, f"no heading #{heading} on {phase.page}"))
     assert not missing
+
+
+def test_the_instructors_old_address_is_now_the_sections_overview(site: Path) -> None:
+    # /instructors/ was a single page: links to it (and to its sections) still land.
+    overview = site / "instructors" / "index.html"
+    ids = parse_page(overview).ids
+    assert {"host-the-site", "grade-a-submission", "change-the-course"} <= ids
+    html = overview.read_text(encoding="utf-8")
+    for page in ("hosting", "grading", "authoring"):
+        assert (site / "instructors" / page / "index.html").is_file()
+        assert f'href="{page}/"' in html
