@@ -8,7 +8,9 @@ import sys
 
 # The command suite's sub-commands besides grading a phase (a test keeps this in step with
 # grader.cli).
-OTHER_COMMANDS = frozenset({"watch", "hint", "all", "doctor", "reset", "solution", "serve"})
+OTHER_COMMANDS = frozenset(
+    {"watch", "hint", "all", "doctor", "reset", "solution", "serve", "gradescope-bundle"}
+)
 
 
 def grades_one_phase(args: list[str]) -> bool:
