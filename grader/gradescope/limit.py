@@ -29,8 +29,16 @@ class Limit:
     hours: float
 
     def describe(self) -> str:
-        what = "1 graded submission" if self.submissions == 1 else f"{self.submissions} graded submissions"
-        return f"{what} per {self.hours:g} hours"
+        """`3 graded submissions per 24 hours`."""
+        what = "submission" if self.submissions == 1 else "submissions"
+        hours = "hour" if self.hours == 1 else "hours"
+        return f"{self.submissions} graded {what} per {self.hours:g} {hours}"
+
+    def used(self, verdict: Verdict) -> str:
+        """The line a graded run adds: how many of the window's submissions are used."""
+        return (
+            f"This was graded submission {verdict.counted + 1} of the {self.describe()} allowed."
+        )
 
 
 @dataclass(frozen=True)

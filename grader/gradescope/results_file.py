@@ -80,6 +80,7 @@ def produce(output: Path | None, make: Callable[[], tuple[dict[str, Any], int]])
 
 def results(request: Request) -> tuple[dict[str, Any], int]:
     """The results of `request`: graded, or (over the submission limit) the last graded ones."""
+    verdict = None
     if request.limit is not None:
         metadata = read_metadata(request.metadata) if request.metadata else {}
         verdict = judge(request.limit, metadata)
@@ -87,7 +88,7 @@ def results(request: Request) -> tuple[dict[str, Any], int]:
             return over_limit_results(request.limit, verdict), EXIT_PASSED
     result = request.grade()
     data = renderer.as_data(result)
-    if request.limit is not None:
-        data["output"] += f"\n\nSubmissions are graded up to {request.limit.describe()}."
+    if request.limit is not None and verdict is not None:
+        data["output"] += "\n\n" + request.limit.used(verdict)
     return data, EXIT_PASSED if result.all_passed else EXIT_FAILED
 
