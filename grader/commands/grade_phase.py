@@ -92,9 +92,9 @@ def _submission_limit(
             raise UsageProblem("--window goes with --max-submissions N.")
         return None
     if fmt != "gradescope":
-        raise UsageProblem("--max-submissions limits Gradescope submissions: add --format gradescope.")
+        raise UsageProblem("--max-submissions limits Gradescope runs: add --format gradescope.")
     if max_submissions < 1 or (window is not None and window <= 0):
-        raise UsageProblem("--max-submissions takes a whole number from 1, --window hours above 0.")
+        raise UsageProblem("--max-submissions takes a number from 1, --window hours above 0.")
     return max_submissions, 24.0 if window is None else window
 
 

@@ -82,7 +82,14 @@ cd "$ROOT" || exit 0
 "$PYTHON" -m grader.gradescope.autograder </dev/null || true
 if [ ! -s "$RESULTS" ]; then
     cat >"$RESULTS" <<'JSON'
-{"score": 0.0, "output": "The autograder could not start (is the grader installed? see setup.sh). This is not a problem in your code: tell your instructor.", "output_format": "md", "stdout_visibility": "hidden", "extra_data": {"graded": false, "error": true}, "tests": []}
+{
+    "score": 0.0,
+    "output": "The autograder could not start (is the grader installed? see setup.sh). This is not a problem in your code: tell your instructor.",
+    "output_format": "md",
+    "stdout_visibility": "hidden",
+    "extra_data": {"graded": false, "error": true},
+    "tests": []
+}
 JSON
 fi
 exit 0
@@ -198,7 +205,9 @@ def _readme(course: Course, settings: BundleSettings) -> str:
     )
 
 
-def build(course: Course, settings: BundleSettings, output: Path, wheel: Path | None = None) -> Path:
+def build(
+    course: Course, settings: BundleSettings, output: Path, wheel: Path | None = None
+) -> Path:
     """Write the bundle to `output` (replaced whole once it is complete)."""
     phase = settings.phase
     output = output.expanduser().resolve()

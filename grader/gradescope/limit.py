@@ -36,9 +36,7 @@ class Limit:
 
     def used(self, verdict: Verdict) -> str:
         """The line a graded run adds: how many of the window's submissions are used."""
-        return (
-            f"This was graded submission {verdict.counted + 1} of the {self.describe()} allowed."
-        )
+        return f"This was graded submission {verdict.counted + 1} of the {self.describe()} allowed."
 
 
 @dataclass(frozen=True)

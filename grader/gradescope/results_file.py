@@ -67,7 +67,11 @@ def produce(output: Path | None, make: Callable[[], tuple[dict[str, Any], int]])
         data, code = make()
     except UsageProblem as problem:
         data, code = renderer.failure(str(problem), time.perf_counter() - started), EXIT_UNUSABLE
-    except (Exception, SystemExit, KeyboardInterrupt) as error:  # noqa: BLE001 (the point)
+    except (
+        Exception,
+        SystemExit,
+        KeyboardInterrupt,
+    ) as error:  # everything: the file is always written
         traceback.print_exc(file=sys.stderr)
         explanation = (
             "The grader stopped with an error of its own, not a problem in your code "
@@ -91,4 +95,3 @@ def results(request: Request) -> tuple[dict[str, Any], int]:
     if request.limit is not None and verdict is not None:
         data["output"] += "\n\n" + request.limit.used(verdict)
     return data, EXIT_PASSED if result.all_passed else EXIT_FAILED
-

@@ -74,8 +74,7 @@ def _held_line(held: tuple[CheckResult, ...]) -> str:
         )
     parts = ", ".join(f"{count} {_WHEN[when]}" for when, count in by_when.items())
     return (
-        f"{len(held)} more checks held by your instructor ran; they count in your score "
-        f"({parts})."
+        f"{len(held)} more checks held by your instructor ran; they count in your score ({parts})."
     )
 
 
