@@ -84,7 +84,7 @@ if [ ! -s "$RESULTS" ]; then
     cat >"$RESULTS" <<'JSON'
 {
     "score": 0.0,
-    "output": "The autograder could not start (is the grader installed? see setup.sh). This is not a problem in your code: tell your instructor.",
+    "output": "The autograder could not start: this is not a problem in your code.",
     "output_format": "md",
     "stdout_visibility": "hidden",
     "extra_data": {"graded": false, "error": true},
