@@ -26,6 +26,10 @@ from grader.render import gradescope as renderer
 from grader.results import PhaseResult
 
 
+class Stopped(Exception):
+    """The run was stopped from outside (SIGTERM: Gradescope's time limit, say)."""
+
+
 @dataclass(frozen=True)
 class Request:
     """How to grade, and how to limit graded submissions."""
@@ -65,7 +69,7 @@ def produce(output: Path | None, make: Callable[[], tuple[dict[str, Any], int]])
     started = time.perf_counter()
     try:
         data, code = make()
-    except UsageProblem as problem:
+    except (UsageProblem, Stopped) as problem:
         data, code = renderer.failure(str(problem), time.perf_counter() - started), EXIT_UNUSABLE
     except (
         Exception,
