@@ -324,3 +324,21 @@ def test_the_bundle_grades_a_simulated_autograder(bundle: Path, tmp_path: Path) 
     assert "several `bookapi/` folders" in valid(layout / "results" / "results.json").output
     _run_autograder(layout, {"GRADER_PYTHON": str(tmp_path / "no-python")})
     assert valid(layout / "results" / "results.json").score == 0
+
+
+def test_what_a_submission_answered_adds_no_html() -> None:
+    from grader.render.gradescope import as_data
+    from grader.results import CheckResult, Outcome, PhaseResult
+
+    check = CheckResult(
+        id="x",
+        name="X",
+        outcome=Outcome.FAILED,
+        expected="a list, as in `def f() -> list[int]`",
+        seen="the body <script>alert(1)</script>",
+        hint="h",
+    )
+    data = as_data(PhaseResult(1, "phase-1", "T", "x", (check,), 1.0))
+    output = GradescopeResults.model_validate(data).tests[0].output
+    assert "&lt;script&gt;" in output and "<script>" not in output
+    assert "`def f() -> list[int]`" in output  # code spans are shown as written

@@ -26,9 +26,17 @@ _WHEN = {
 }
 
 
-def _plain(text: str) -> str:
-    """Learner-facing text as Markdown, with no raw HTML from what a submission answered."""
+def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _plain(text: str) -> str:
+    """Learner-facing text as Markdown, with no raw HTML from what a submission answered:
+    `<`, `>` and `&` are escaped outside code spans (inside one they are shown as they are)."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: no code spans to keep
+        return _escape(text)
+    return "`".join(part if index % 2 else _escape(part) for index, part in enumerate(parts))
 
 
 def _explain(expected: str, seen: str, hint: str, url: str) -> str:
