@@ -23,12 +23,11 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader import causes
 from grader.catalogue import Check, Course, Phase
 from grader.causes import Cause
-from grader.extra import ExtraCheck, ExtraSuite
 from grader.limits import (
     DEPRECATION_WARNINGS,
     FILE_MIB,
@@ -47,6 +46,9 @@ from grader.sandbox import (
     end_run,
     wait,
 )
+
+if TYPE_CHECKING:
+    from grader.extra import ExtraCheck, ExtraSuite
 
 SUITES = Path(__file__).parent / "suites"
 # How much of the pytest process' own output is kept to explain a run that went wrong.

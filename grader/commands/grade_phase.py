@@ -11,13 +11,16 @@ from __future__ import annotations
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader import progress, runner
 from grader.catalogue import PACKAGE, Course, Phase
 from grader.commands import common
 from grader.errors import EXIT_FAILED, EXIT_PASSED, UsageProblem
-from grader.extra import ExtraSuite
 from grader.results import PhaseResult
+
+if TYPE_CHECKING:
+    from grader.extra import ExtraSuite
 
 FORMATS = ("terminal", "json", "gradescope")
 
