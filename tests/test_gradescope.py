@@ -152,6 +152,11 @@ def test_a_grader_failure_still_writes_a_valid_file(
         "phase-99", False, SOLUTION, None, False, None, False, "gradescope", output
     )
     assert code == 2 and "There is no phase" in valid(output).output
+    # And so is a wrong option in the autograder's script.
+    code = grade_phase.run(
+        "phase-1", False, SOLUTION, None, False, None, False, "gradescope", output, None, 0
+    )
+    assert code == 2 and "--max-submissions" in valid(output).output
 
 
 def test_held_checks_follow_the_instructors_visibility(tmp_path: Path) -> None:
@@ -267,6 +272,7 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run_autograder(layout: Path, env: dict[str, str]) -> None:
+    """`run_autograder` in its own process group, which is gone when it returns."""
     process = subprocess.Popen(
         ["bash", str(layout / "source" / "run_autograder")],
         env={**os.environ, "AUTOGRADER_ROOT": str(layout), **env},
@@ -276,14 +282,14 @@ def _run_autograder(layout: Path, env: dict[str, str]) -> None:
         start_new_session=True,
     )
     try:
-        process.communicate(timeout=120)
+        shown, _ = process.communicate(timeout=120)
     finally:
         try:
             os.killpg(process.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         process.wait()
-    assert process.returncode == 0
+    assert process.returncode == 0, shown
 
 
 def test_the_bundle_grades_a_simulated_autograder(bundle: Path, tmp_path: Path) -> None:
@@ -301,7 +307,12 @@ def test_the_bundle_grades_a_simulated_autograder(bundle: Path, tmp_path: Path) 
     # network (its dependencies are this environment's), and grade with that grader.
     installed = tmp_path / "installed"
     pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-index", "--no-deps"]
-    subprocess.run([*pip, "--target", str(installed), str(source / wheels[0])], check=True)
+    subprocess.run(
+        [*pip, "--target", str(installed), str(source / wheels[0])],
+        check=True,
+        timeout=120,
+        start_new_session=True,
+    )
     assert (installed / "grader" / "suites" / "phase_01" / "test_phase_01.py").is_file()
     assert '"$SOURCE"/dist/*.whl' in (source / "setup.sh").read_text()
 

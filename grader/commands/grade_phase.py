@@ -108,15 +108,19 @@ def _gradescope(
     timeout: float | None,
     output: Path | None,
     extra: Path | None,
-    limit: tuple[int, float] | None,
+    limits: tuple[bool, int | None, float | None],
     metadata: Path | None,
 ) -> int:
-    """Gradescope's results file, always written: every problem, ours included, becomes a
-    score-0 file that says what happened."""
+    """Gradescope's results file, always written: every problem, ours included (a wrong option
+    in the autograder's script), becomes a score-0 file that says what happened."""
     from grader.gradescope.limit import Limit
     from grader.gradescope.results_file import Request, produce, results
 
+    as_json, max_submissions, window = limits
+
     def make() -> tuple[dict[str, object], int]:
+        output_format(as_json, "gradescope", output)
+        limit = _submission_limit("gradescope", max_submissions, window)
         course = common.course()
         phase = common.phase(course, spec)
         target = common.folder(course, phase, solution=solution, path=path)
@@ -154,10 +158,11 @@ def run(
     window: float | None = None,
     metadata: Path | None = None,
 ) -> int:
-    fmt = output_format(as_json, fmt, output)
-    limit = _submission_limit(fmt, max_submissions, window)
     if fmt == "gradescope" and batch is None:
-        return _gradescope(spec, solution, path, timeout, output, extra, limit, metadata)
+        limits = (as_json, max_submissions, window)
+        return _gradescope(spec, solution, path, timeout, output, extra, limits, metadata)
+    fmt = output_format(as_json, fmt, output)
+    _submission_limit(fmt, max_submissions, window)
     course = common.course()
     phase = common.phase(course, spec)
     seconds = common.timeout(timeout)

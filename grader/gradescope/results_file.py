@@ -70,6 +70,7 @@ def produce(output: Path | None, make: Callable[[], tuple[dict[str, Any], int]])
     try:
         data, code = make()
     except (UsageProblem, Stopped) as problem:
+        print(f"grade: {problem}", file=sys.stderr)
         data, code = renderer.failure(str(problem), time.perf_counter() - started), EXIT_UNUSABLE
     except (
         Exception,
