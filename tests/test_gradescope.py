@@ -315,6 +315,19 @@ def test_the_bundle_grades_a_simulated_autograder(bundle: Path, tmp_path: Path) 
     )
     assert (installed / "grader" / "suites" / "phase_01" / "test_phase_01.py").is_file()
     assert '"$SOURCE"/dist/*.whl' in (source / "setup.sh").read_text()
+    for script in ("setup.sh", "run_autograder"):
+        subprocess.run(["bash", "-n", str(source / script)], check=True, timeout=30)
+    env = {"GRADER_PYTHON": sys.executable, "PYTHONPATH": str(installed)}
+    where = subprocess.run(  # from where run_autograder runs it (it changes to the layout)
+        [sys.executable, "-c", "import grader; print(grader.__file__)"],
+        cwd=layout,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    )
+    assert Path(where.stdout.strip()).is_relative_to(installed)  # the zip's grader, not ours
 
     # The learner submits the whole exercise folder, which prints at import.
     submission = copy_tree(SOLUTION, layout / "submission" / "phase-01")
@@ -323,7 +336,6 @@ def test_the_bundle_grades_a_simulated_autograder(bundle: Path, tmp_path: Path) 
     (layout / "results").mkdir()
     now = datetime.now(UTC)
     (layout / "submission_metadata.json").write_text(json.dumps(_metadata(now)))
-    env = {"GRADER_PYTHON": sys.executable, "PYTHONPATH": str(installed)}
     _run_autograder(layout, env)
     results = valid(layout / "results" / "results.json")
     assert results.score == OWN + 2
