@@ -11,6 +11,7 @@
     grade solution phase-1     the reference solution, once the phase passes
     grade serve                the course site on 127.0.0.1, with your progress in its pages
     grade quizzes              every phase's quick check as a QTI zip, for an LMS
+    grade gradescope-bundle 1  the autograder zip an instructor uploads to Gradescope
 
 Exit status: 0 all passed (or done), 1 a check failed, 2 nothing could be graded or done.
 """
@@ -96,11 +97,34 @@ def progress(ctx: typer.Context, json: JsonOpt = False) -> None:
         _run("progress", as_json=json)
 
 
+ExtraOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--extra-checks",
+        metavar="DIR",
+        help="also run an instructor's checks: DIR/checks.toml and DIR/phase_NN/test_*.py",
+    ),
+]
+MaxSubmissionsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--max-submissions",
+        metavar="N",
+        help="Gradescope: grade at most N submissions per window; later ones keep the last score",
+    ),
+]
+WindowOpt = Annotated[
+    float | None,
+    typer.Option("--window", metavar="HOURS", help="the window of --max-submissions (default 24)"),
+]
+
+
 @app.command(
     GRADE_ONE,
     hidden=True,
     epilog="Examples: `grade phase-3` · `grade 3 --solution` · `grade 3 --path ~/submissions/ada`"
-    " · `grade 3 --json` · `grade 3 --batch ~/class`",
+    " · `grade 3 --json` · `grade 3 --batch ~/class` · `grade 3 --path /autograder/submission"
+    " --format gradescope --output /autograder/results/results.json`",
 )
 def grade_phase(
     phase: PhaseArg,
@@ -110,10 +134,30 @@ def grade_phase(
         Path | None,
         typer.Option("--batch", metavar="DIR", help="grade every submission folder inside DIR"),
     ] = None,
-    json: JsonOpt = False,
-    gradescope: Annotated[
-        bool, typer.Option("--gradescope", help="print Gradescope's results.json")
-    ] = False,
+    json: Annotated[bool, typer.Option("--json", help="short for --format json")] = False,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="terminal (the default), json, or gradescope (Gradescope's results.json)",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="write the json or gradescope output"),
+    ] = None,
+    extra: ExtraOpt = None,
+    max_submissions: MaxSubmissionsOpt = None,
+    window: WindowOpt = None,
+    metadata: Annotated[
+        Path | None,
+        typer.Option(
+            "--metadata",
+            metavar="FILE",
+            help="Gradescope's submission_metadata.json (default: /autograder's)",
+        ),
+    ] = None,
     timeout: TimeoutOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -125,7 +169,12 @@ def grade_phase(
         path=path,
         batch=batch,
         as_json=json,
-        gradescope=gradescope,
+        fmt=fmt,
+        output=output,
+        extra=extra,
+        max_submissions=max_submissions,
+        window=window,
+        metadata=metadata,
         timeout=timeout,
         verbose=verbose,
     )
@@ -242,3 +291,38 @@ def quizzes(
 ) -> None:
     """Export every phase's quick check for an LMS: questions, answers and explanations."""
     _run("quizzes", quiz_format=quiz_format.value, output=output)
+
+
+@app.command(
+    "gradescope-bundle",
+    epilog="Examples: `grade gradescope-bundle phase-3 -o autograder.zip` · "
+    "`grade gradescope-bundle 3 -o autograder.zip --extra-checks my-checks "
+    "--max-submissions 5 --window 24 --site-url https://course.example.edu/`",
+)
+def gradescope_bundle(
+    phase: PhaseArg,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", metavar="FILE", help="the zip to write")
+    ] = Path("autograder.zip"),
+    extra: ExtraOpt = None,
+    max_submissions: MaxSubmissionsOpt = None,
+    window: WindowOpt = None,
+    site_url: Annotated[
+        str | None,
+        typer.Option(
+            "--site-url",
+            metavar="URL",
+            help="where learners read the lessons (default: COURSE_SITE_URL, else the catalogue's)",
+        ),
+    ] = None,
+) -> None:
+    """Build the autograder zip to upload to Gradescope for one phase."""
+    _run(
+        "gradescope_bundle",
+        spec=phase,
+        output=output,
+        extra=extra,
+        max_submissions=max_submissions,
+        window=window,
+        site_url=site_url,
+    )
