@@ -21,11 +21,16 @@ def grades_one_phase(args: list[str]) -> bool:
 
 
 def main() -> None:
-    from grader.sandbox import become_subreaper, prestart
+    try:
+        from grader.sandbox import become_subreaper, prestart
 
-    become_subreaper()
-    if grades_one_phase(sys.argv[1:]):
-        prestart()
-    from grader.cli import app
-
+        become_subreaper()
+        if grades_one_phase(sys.argv[1:]):
+            prestart()
+        from grader.cli import app
+    except KeyboardInterrupt:
+        # Ctrl-C while the grader itself starts up: nothing was graded or saved yet (the
+        # commands say the same when they are stopped later on).
+        print("\ngrade: stopped; your saved progress is unchanged.", file=sys.stderr)
+        raise SystemExit(130) from None
     app(prog_name="grade")

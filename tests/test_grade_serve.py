@@ -273,5 +273,47 @@ def test_phase_page_shows_the_graders_status_and_follows_new_runs(
     page.goto(url)
     expect(page.locator("#grade-progress")).to_contain_text("Phase 1", timeout=10_000)
     expect(page.locator("#grade-progress li[data-phase='1']")).to_contain_text("All")
+
+    # The quiz, answered right: with the exercise done, the navigation marks the phase, and
+    # the progress page shows both; clearing the quiz answers takes the mark away.
+    page.goto(url + PHASE_ONE)
+    questions = _answer_right(page, root)
+    nav_link = page.locator("nav.md-nav--primary a.md-nav__link[href$='01-hello-fastapi/']")
+    page.goto(url + "progress/")
+    row = page.locator("#course-progress tr[data-phase='1']")
+    expect(row.locator(".course-progress__quiz")).to_contain_text(
+        f"{questions} of {questions} right", timeout=10_000
+    )
+    expect(row.locator(".course-progress__exercise")).to_contain_text(
+        f"{total} of {total} checks pass"
+    )
+    expect(nav_link.first.locator(".phase-done")).to_have_count(1)
+    expect(
+        page.locator("#course-progress tr[data-phase='2'] .course-progress__quiz")
+    ).to_contain_text("not checked yet")
+    page.get_by_role("button", name="Clear my quiz answers").click()
+    expect(page.locator(".course-progress__said")).to_contain_text("Cleared the answers of 1 quiz")
+    expect(row.locator(".course-progress__quiz")).to_contain_text("not checked yet")
+    expect(nav_link.first.locator(".phase-done")).to_have_count(0)
     assert not errors
     context.close()
+
+
+def _answer_right(page: Page, root: Path) -> int:
+    """Answer every question of Phase 1's quiz right, check, and return how many there are."""
+    from course_site.quiz import page_quiz
+
+    source = (root / "docs" / "phases" / "01-hello-fastapi.md").read_text(encoding="utf-8")
+    quiz = page_quiz(source)
+    fieldsets = page.locator("form.quiz fieldset.quiz-question")
+    expect(fieldsets).to_have_count(len(quiz))
+    for fieldset, question in zip(fieldsets.all(), quiz, strict=True):
+        if question.answer is None:  # predict the response, typed
+            fieldset.locator("input").first.fill(str(question.status))
+            continue
+        right = question.answer if isinstance(question.answer, tuple) else (question.answer,)
+        for index in right:
+            fieldset.locator("input").nth(index).check()
+    page.get_by_role("button", name="Check my answers").click()
+    expect(page.locator("form.quiz .quiz-score")).to_contain_text(f"{len(quiz)} / {len(quiz)}")
+    return len(quiz)

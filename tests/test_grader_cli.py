@@ -289,7 +289,7 @@ def test_ctrl_c_leaves_no_half_written_progress_and_no_process(course_copy: Path
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(1.5)  # the hidden suite is stuck in the import by now
+    _wait_until_stuck(tag.encode(), process.pid)
     process.send_signal(signal.SIGINT)
     _out, err = process.communicate(timeout=60)
     assert process.returncode == 130 and "Traceback" not in err
@@ -300,6 +300,26 @@ def test_ctrl_c_leaves_no_half_written_progress_and_no_process(course_copy: Path
     assert not list(course_copy.glob("*.tmp"))
     time.sleep(0.2)
     assert not processes_with(tag.encode())
+
+
+def _wait_until_stuck(tag: bytes, grader: int, limit: float = 60.0) -> None:
+    """Wait until a process of the run (not the grader itself) has spun for half a CPU second:
+    the hidden suite is then stuck in the learner's endless import, however loaded the machine."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        for line in processes_with(tag):
+            pid = int(line.split(":", 1)[0])
+            if pid == grader:
+                continue
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if (int(fields[11]) + int(fields[12])) / ticks >= 0.5:  # utime + stime
+                return
+        time.sleep(0.1)
+    raise AssertionError("the run never got stuck in the endless import")
 
 
 def test_verbose_adds_pytests_own_report(tmp_path: Path) -> None:

@@ -234,6 +234,12 @@
       );
     });
     table.appendChild(body);
+    var old = holder.querySelector("table.course-progress__table");
+    if (old) {
+      // A refresh replaces the table alone: the button and what it said stay as they are.
+      old.replaceWith(table);
+      return;
+    }
     var clear = element("button", { type: "button", class: "md-button" }, ["Clear my quiz answers"]);
     var said = element("p", { class: "course-progress__said", "aria-live": "polite" });
     clear.addEventListener("click", function () {
