@@ -1,13 +1,13 @@
-"""`grade phase-N`: grade one phase's exercise, its solution, any folder, or a class's folders."""
+"""`grade phase-N`: grade one phase's exercise, its solution, or any folder (a class's folders:
+`grade batch`)."""
 
 from __future__ import annotations
 
-import sys
 import threading
 from pathlib import Path
 
 from grader import progress, runner
-from grader.catalogue import PACKAGE, Course, Phase
+from grader.catalogue import Course
 from grader.commands import common
 from grader.errors import EXIT_FAILED, EXIT_PASSED, UsageProblem
 from grader.results import PhaseResult
@@ -29,33 +29,10 @@ def save(course: Course, result: PhaseResult) -> None:
         common.warn(f"your progress file could not be read; it was moved to {saved.set_aside}.")
 
 
-def _batch(course: Course, phase: Phase, folder: Path, as_json: bool, timeout: float | None) -> int:
-    """Grade every folder inside `folder` that holds a `bookapi/` package, in name order."""
-    from grader.render import batch_table
-
-    folder = folder.expanduser().resolve()
-    if not folder.is_dir():
-        raise UsageProblem(f"There is no folder {folder} to grade.")
-    submissions = sorted(p for p in folder.iterdir() if (p / PACKAGE).is_dir())
-    if not submissions:
-        raise UsageProblem(f"No submissions in {folder}: none of its folders holds `{PACKAGE}/`.")
-    results = {}
-    for submission in submissions:
-        results[submission.name] = runner.grade(course, phase, submission, timeout=timeout)
-        if not as_json:
-            print(f"graded {submission.name}", file=sys.stderr)
-    if as_json:
-        print(batch_table.render_json(results))
-    else:
-        batch_table.render(results)
-    return EXIT_PASSED if all(r.all_passed for r in results.values()) else EXIT_FAILED
-
-
 def run(
     spec: str,
     solution: bool,
     path: Path | None,
-    batch: Path | None,
     as_json: bool,
     gradescope: bool,
     timeout: float | None,
@@ -66,13 +43,6 @@ def run(
     seconds = common.timeout(timeout)
     if as_json and gradescope:
         raise UsageProblem("--json and --gradescope are two formats: choose one.")
-    if batch is not None:
-        if solution or path is not None or gradescope:
-            raise UsageProblem(
-                "--batch grades the folders inside DIR: no --solution, --path or "
-                "--gradescope with it."
-            )
-        return _batch(course, phase, batch, as_json, seconds)
     target = common.folder(course, phase, solution=solution, path=path)
     if not (as_json or gradescope):
         threading.Thread(target=_warm_up, daemon=True).start()
