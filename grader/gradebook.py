@@ -84,13 +84,16 @@ def status_of(result: PhaseResult) -> tuple[Status, str]:
 
 
 def row_of(learner: str, result: PhaseResult) -> Row:
+    """The row of a submission that has results: the checks that did not run have no mark, and
+    when none ran there is no score."""
     status, detail = status_of(result)
+    ran = [check for check in result.checks if check.outcome is not Outcome.NOT_RUN]
     return Row(
         learner=learner,
         status=status,
-        score=result.passed,
+        score=result.passed if ran else None,
         max=result.total,
-        checks={check.id: check.passed for check in result.checks},
+        checks={check.id: check.passed for check in ran},
         seconds=round(result.seconds, 1),
         detail=detail,
     )

@@ -60,6 +60,15 @@ class Submission:
 
 
 @dataclass(frozen=True)
+class Graded:
+    """A submission's row, and whether a rerun may reuse it (not when the grader itself
+    failed: that says nothing about the submission)."""
+
+    row: Row
+    cacheable: bool = True
+
+
+@dataclass(frozen=True)
 class Settings:
     """How every submission of this batch is graded: one place that calls `runner.grade`."""
 
@@ -69,7 +78,7 @@ class Settings:
     limit: float
     own_network: bool
 
-    def grade(self, submission: Submission, cancel: threading.Event) -> Row:
+    def grade(self, submission: Submission, cancel: threading.Event) -> Graded:
         started = time.monotonic()
         try:
             result = runner.grade(
@@ -83,14 +92,15 @@ class Settings:
         except runner.Cancelled:
             raise
         except Exception as error:  # the grader's own failure: recorded, never the batch's end
-            return gradebook.unfinished(
+            row = gradebook.unfinished(
                 submission.learner,
                 Status.CRASHED,
                 len(runner.plan(self.course, self.phase)),
                 time.monotonic() - started,
                 f"the grader failed: {type(error).__name__}: {error}",
             )
-        return gradebook.row_of(submission.learner, result)
+            return Graded(row, cacheable=False)
+        return Graded(gradebook.row_of(submission.learner, result))
 
 
 def default_limit(course: Course, phase: Phase, timeout: float | None) -> float:
@@ -154,14 +164,14 @@ def _grade_all(
     settings: Settings,
     pending: list[Submission],
     jobs: int,
-    finished: Callable[[Submission, Row], None],
+    finished: Callable[[Submission, Graded], None],
 ) -> bool:
     """Grade `pending`, `jobs` at a time, calling `finished` (in this thread) as each ends.
     Returns False when Ctrl-C stopped it (the submissions being graded are dropped)."""
     stop = threading.Event()
     cancels: dict[str, threading.Event] = {}
 
-    def one(submission: Submission) -> Row | None:
+    def one(submission: Submission) -> Graded | None:
         if stop.is_set():
             return None
         cancel = threading.Event()
@@ -175,28 +185,35 @@ def _grade_all(
         except runner.Cancelled:
             if stop.is_set():
                 return None
-            return gradebook.unfinished(
+            row = gradebook.unfinished(
                 submission.learner,
                 Status.TIMED_OUT,
                 len(runner.plan(settings.course, settings.phase)),
                 time.monotonic() - started,
                 f"still running after the {settings.limit:g} s limit, and stopped",
             )
+            return Graded(row)
         finally:
             timer.cancel()
 
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade")
     futures = {pool.submit(one, submission): submission for submission in pending}
-    waiting = set(futures)
+    handled: set[concurrent.futures.Future[Graded | None]] = set()
+
+    def take(future: concurrent.futures.Future[Graded | None]) -> None:
+        handled.add(future)
+        graded = future.result()
+        if graded is not None:
+            finished(futures[future], graded)
+
     try:
+        waiting = set(futures)
         while waiting:
             done, waiting = concurrent.futures.wait(
                 waiting, timeout=_TICK, return_when=concurrent.futures.FIRST_COMPLETED
             )
             for future in done:
-                row = future.result()
-                if row is not None:
-                    finished(futures[future], row)
+                take(future)
     except KeyboardInterrupt:
         # A second Ctrl-C must not leave the runs half cleaned up: it is ignored meanwhile.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -204,11 +221,9 @@ def _grade_all(
         for cancel in list(cancels.values()):
             cancel.set()
         pool.shutdown(wait=True, cancel_futures=True)
-        for future in waiting:
-            if future.done() and not future.cancelled() and future.exception() is None:
-                row = future.result()
-                if row is not None:
-                    finished(futures[future], row)
+        for future in futures:
+            if future not in handled and future.done() and not future.cancelled():
+                take(future)
         return False
     pool.shutdown(wait=True)
     return True
@@ -269,12 +284,12 @@ def run(
 
     report = _Report(len(pending))
 
-    def finished(submission: Submission, row: Row) -> None:
-        rows[submission.learner] = row
-        if row.status is not Status.CRASHED or row.score is not None:
-            cache.put(submission.key, row, wall)
+    def finished(submission: Submission, graded: Graded) -> None:
+        rows[submission.learner] = graded.row
+        if graded.cacheable:
+            cache.put(submission.key, graded.row, wall)
         save()
-        report.finished(row)
+        report.finished(graded.row)
 
     save()
     workers = jobs or os.cpu_count() or 1

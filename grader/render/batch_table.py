@@ -28,10 +28,13 @@ def render(book: Gradebook) -> None:
         full = row.score is not None and row.score == row.max
         line = Text(f"  {row.learner:<{width}}  ")
         line += Text(f"{score:>5}", "green" if full else "red")
-        line += Text(f"  {row.status.value:<14}", _COLOURS[row.status])
+        line += Text(f"  {row.status.value:<14}", _COLOURS[row.status])  # "not importable"
         missed = ", ".join(check for check, passed in row.checks.items() if not passed)
+        # A submission that was not graded through: what stopped it says more than the checks.
         shown = "  ".join(part for part in (missed, row.detail) if part)
-        console.print(line + Text(f"  {shown}".rstrip(), "dim"), soft_wrap=True)
+        line += Text(f"  {shown if row.status is Status.GRADED else row.detail}", "dim")
+        line.rstrip()
+        console.print(line, soft_wrap=True)
     counts = Counter(row.status for row in rows)
     full = sum(1 for row in rows if row.score is not None and row.score == row.max)
     statuses = ", ".join(f"{counts[status]} {status.value}" for status in Status if counts[status])
