@@ -107,8 +107,10 @@ def settings_digest(catalogue: Path, phase: str, options: dict[str, Any]) -> str
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
-def key(submission: str, settings: str) -> str:
-    return hashlib.sha256(f"{submission}\0{settings}".encode()).hexdigest()
+def key(learner: str, submission: str, settings: str) -> str:
+    """A learner's entry: two learners who hand in the same files keep rows of their own (each
+    with its own duration)."""
+    return hashlib.sha256(f"{learner}\0{submission}\0{settings}".encode()).hexdigest()
 
 
 class Cache:

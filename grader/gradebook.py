@@ -146,11 +146,22 @@ def to_json(book: Gradebook) -> str:
     return book.model_dump_json(indent=2) + "\n"
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# Read once, at import (changing it to read it is not thread-safe).
+_FILE_MODE = 0o666 & ~_umask()
+
+
 def write_atomically(path: Path, text: str) -> None:
     """Replace `path` with `text` in one step: a reader sees the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(handle, _FILE_MODE)  # as a plain `open()` would have made it
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
             stream.flush()

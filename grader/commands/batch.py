@@ -267,7 +267,7 @@ def run(
     rows: dict[str, Row] = {}
     pending: list[Submission] = []
     for folder in folders:
-        key = batch_cache.key(batch_cache.submission_digest(folder), settings_key)
+        key = batch_cache.key(folder.name, batch_cache.submission_digest(folder), settings_key)
         cached = None if force else cache.get(key, folder.name, wall)
         if cached is not None:
             rows[folder.name] = cached

@@ -1,0 +1,337 @@
+"""`grade batch`: a whole class graded in parallel into a gradebook, whatever the submissions do.
+
+Classes are built in tmp_path from Phase 1's solution (its `main.py` rewritten with a small
+edit) and stub: correct submissions, partly wrong ones, and hostile ones (endless loops, a
+memory hog, children that outlive it, a connection off this machine, `sys.exit` and `os._exit`
+at import, files deleted, a syntax error, a huge file, a folder too large to copy). Each row of
+the gradebook must say what its submission is. Every process a test starts is in a process
+group of its own; no test sends a packet anywhere but loopback: the connection attempts run in
+an empty network namespace (the whole batch does, when the machine allows it; CI does), and the
+one in the big batch is refused by the grader's guard before a socket connects anyway.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, copy_tree, processes_with
+
+from grader.sandbox import COPY_LIMIT_MIB
+
+pytestmark = pytest.mark.slow
+
+SOLUTION = ROOT / "solutions" / "phase-01"
+STUB = ROOT / "exercises" / "phase-01"
+ASYNC_ROUTER = ROOT / "tests" / "variants" / "phase_01" / "correct_async_router"
+CHECKS = [
+    "import_starts_nothing",
+    "health_route",
+    "books_empty_list",
+    "schema_lists_routes",
+    "docs_page",
+    "unknown_path_json_404",
+]
+EVERY = frozenset(CHECKS)
+PER_CHECK = "2"  # seconds per check (--timeout) in these batches
+# A generous bound that only proves nothing hangs: the 30 submissions take about a minute at
+# -j 2 on a 2-core machine (the hostile ones wait out their 2 s limits).
+WHOLE_BATCH_WITHIN = 400.0
+
+# Phase 1's solution, with its two handlers' bodies and what follows the app open to edits.
+MAIN = '''"""The Book API after Phase 1, as a learner handed it in."""
+
+from fastapi import FastAPI
+
+{before}
+app = FastAPI(title="Book API", version="0.1.0"{settings})
+{after}
+
+@app.{health_verb}("/health")
+def health() -> dict[str, str]:
+{health}
+
+
+@app.get("{books_path}")
+def list_books() -> list[dict[str, str]]:
+{books}
+'''
+HEALTHY = '    return {"status": "ok"}'
+EMPTY = "    return []"
+
+
+@dataclass(frozen=True)
+class Learner:
+    """A submission and the row it must get: its status, and the checks it fails (None: it
+    gets no score at all)."""
+
+    name: str
+    status: str
+    fails: frozenset[str] | None = frozenset()
+    base: Path = SOLUTION
+    edit: dict[str, str] = field(default_factory=dict)  # MAIN's fields to change
+    keep_main: bool = False
+    big_file: bool = False
+
+    def build(self, folder: Path, nap: str) -> None:
+        target = copy_tree(self.base, folder / self.name)
+        if not self.keep_main:
+            fields = {
+                "before": "",
+                "settings": "",
+                "after": "",
+                "health_verb": "get",
+                "health": HEALTHY,
+                "books_path": "/books",
+                "books": EMPTY,
+            }
+            fields.update({k: v.replace("{nap}", nap) for k, v in self.edit.items()})
+            (target / "bookapi" / "main.py").write_text(MAIN.format(**fields))
+        if self.big_file:
+            # Sparse: the folder claims more than the grader copies, without using the disk.
+            with (target / "dataset.bin").open("wb") as big:
+                big.truncate((COPY_LIMIT_MIB + 1) * 1024 * 1024)
+
+    @property
+    def score(self) -> int | None:
+        return None if self.fails is None else len(CHECKS) - len(self.fails)
+
+
+CHILDREN = (
+    "    import subprocess\n\n"
+    "    for _ in range(3):\n"
+    "        subprocess.Popen(['sleep', '{nap}'], start_new_session=True,\n"
+    "                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n" + HEALTHY
+)
+HUGE_FILE = (
+    "    import pathlib\n\n"
+    "    chunk = b'x' * (8 * 1024 * 1024)\n"
+    "    try:\n"
+    "        with open(pathlib.Path(__file__).with_name('huge.bin'), 'wb') as out:\n"
+    "            while True:\n"
+    "                out.write(chunk)\n"
+    "    except OSError:  # the grader's file-size limit\n"
+    "        pass\n" + EMPTY
+)
+
+
+def the_class() -> list[Learner]:
+    """Thirty learners: twelve correct copies, and one of every other kind."""
+    correct = [Learner(f"good-{n:02d}", "graded") for n in range(1, 13)]
+    return [
+        *correct,
+        Learner("stub", "not importable", EVERY, base=STUB, keep_main=True),
+        Learner("async-router", "graded", base=ASYNC_ROUTER, keep_main=True),
+        Learner(
+            "fine-not-ok",
+            "graded",
+            frozenset({"health_route"}),
+            edit={"health": '    return {"status": "fine"}'},
+        ),
+        Learner(
+            "no-docs",
+            "graded",
+            frozenset({"docs_page"}),
+            edit={"settings": ", docs_url=None, redoc_url=None"},
+        ),
+        Learner(
+            "books-in-envelope",
+            "graded",
+            frozenset({"books_empty_list"}),
+            edit={"books": '    return {"books": []}  # type: ignore[return-value]'},
+        ),
+        Learner(
+            "loop-at-import", "not importable", EVERY, edit={"before": "while True:\n    pass\n"}
+        ),
+        Learner(
+            "loop-in-handler",
+            "graded",
+            frozenset({"health_route"}),
+            edit={"health": "    while True:\n        pass"},
+        ),
+        Learner(
+            "memory-hog",
+            "graded",
+            frozenset({"books_empty_list"}),
+            edit={"books": "    shelf = 'x' * (4 * 1024**3)\n    return [{'shelf': shelf}]"},
+        ),
+        Learner("children-outlive-it", "graded", edit={"health": CHILDREN}),
+        Learner(
+            "connects-off-machine",
+            "graded",  # the app imports; the rule it breaks (loopback only) fails every check
+            EVERY,
+            edit={"after": "import socket\n\nsocket.create_connection(('192.0.2.1', 80), 1)\n"},
+        ),
+        Learner(
+            "sys-exit-at-import",
+            "not importable",
+            EVERY,
+            edit={"before": "import sys\nsys.exit(3)\n"},
+        ),
+        Learner(
+            "os-exit-at-import",
+            "not importable",
+            EVERY,
+            edit={"before": "import os\nos._exit(3)\n"},
+        ),
+        Learner(
+            "deletes-its-files",
+            "not importable",
+            EVERY - {"import_starts_nothing"},  # the first import works, then the files are gone
+            edit={
+                "after": "import pathlib\nimport shutil\n\n"
+                "shutil.rmtree(pathlib.Path(__file__).resolve().parent.parent)\n"
+            },
+        ),
+        Learner("syntax-error", "not importable", EVERY, edit={"before": "def broken(:\n"}),
+        Learner("huge-file", "graded", edit={"books": HUGE_FILE}),
+        Learner("too-large-to-copy", "crashed", None, big_file=True),
+        Learner(
+            "health-by-post",
+            "graded",
+            frozenset({"health_route", "schema_lists_routes"}),
+            edit={"health_verb": "post"},
+        ),
+        Learner(
+            "books-misspelt",
+            "graded",
+            frozenset({"books_empty_list", "schema_lists_routes"}),
+            edit={"books_path": "/book"},
+        ),
+    ]
+
+
+def _netns_prefix() -> list[str]:
+    """A prefix that runs a command in an empty network namespace, or [] where none can be made
+    (the big batch is safe without: its one connection is refused before it is made)."""
+    unshare = shutil.which("unshare")
+    if unshare is None or os.geteuid() != 0:
+        return []
+    probe = subprocess.run([unshare, "-n", "true"], capture_output=True, timeout=30)
+    return [unshare, "-n"] if probe.returncode == 0 else []
+
+
+def _command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "grader", "batch", *args]
+
+
+def _env(tag: str) -> dict[str, str]:
+    return {**os.environ, "NO_COLOR": "1", "GRADE_TEST_TAG": tag}
+
+
+@contextlib.contextmanager
+def _started(command: list[str], cwd: Path, env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    """A process in a group of its own, always killed with its group at the end."""
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        yield process
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+
+
+def _run(
+    command: list[str], cwd: Path, env: dict[str, str], within: float
+) -> subprocess.CompletedProcess[str]:
+    with _started(command, cwd, env) as process:
+        stdout, stderr = process.communicate(timeout=within)
+        return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+def _gradebook(output: Path) -> tuple[dict, list[dict[str, str]]]:
+    data = json.loads((output / "phase-01.json").read_text())
+    rows = list(csv.DictReader(io.StringIO((output / "phase-01.csv").read_text())))
+    return data, rows
+
+
+def _left_behind(tag: str, nap: str) -> list[str]:
+    time.sleep(0.3)  # a killed process may take a moment to leave /proc
+    return processes_with(tag.encode(), nap.encode())
+
+
+def _expect_rows(data: dict, rows: list[dict[str, str]], learners: list[Learner]) -> None:
+    """Every learner's row says what its submission is, in the JSON and the CSV alike."""
+    assert data["phase"] == "phase-1" and data["checks"] == CHECKS
+    by_name = {row["learner"]: row for row in data["submissions"]}
+    assert [row["learner"] for row in data["submissions"]] == sorted(by_name)
+    assert sorted(by_name) == sorted(learner.name for learner in learners)
+    assert [row["learner"] for row in rows] == sorted(by_name)
+    for learner, line in zip(sorted(learners, key=lambda x: x.name), rows, strict=True):
+        row = by_name[learner.name]
+        shown = f"{learner.name}: {row}"
+        assert (row["status"], row["score"], row["max"]) == (
+            learner.status,
+            learner.score,
+            len(CHECKS),
+        ), shown
+        if learner.fails is None:
+            assert row["checks"] == {}, shown
+        else:
+            assert row["checks"] == {check: check not in learner.fails for check in CHECKS}, shown
+        marks = {check: line[check] for check in CHECKS}
+        expected = {
+            check: {True: "pass", False: "fail"}.get(row["checks"].get(check), "")
+            for check in CHECKS
+        }
+        assert marks == expected and line["status"] == learner.status, line
+        assert line["score"] == ("" if learner.score is None else str(learner.score)), line
+
+
+def test_a_hostile_class_is_graded_in_parallel_and_a_rerun_grades_nothing_new(
+    tmp_path: Path,
+) -> None:
+    tag, nap = uuid.uuid4().hex, f"{600 + uuid.uuid4().int % 1000}.5"
+    learners = the_class()
+    assert len(learners) == 30
+    submissions = tmp_path / "class"
+    for learner in learners:
+        learner.build(submissions, nap)
+    output = tmp_path / "marks"
+    command = [
+        *_netns_prefix(),
+        *_command("phase-1", str(submissions), "-j", "2", "--timeout", PER_CHECK),
+        *("--output", str(output)),
+    ]
+    started = time.monotonic()
+    first = _run(command, tmp_path, _env(tag), within=WHOLE_BATCH_WITHIN)
+    elapsed = time.monotonic() - started
+
+    assert first.returncode == 1, first.stderr  # graded through, but not every one: 1
+    assert elapsed < WHOLE_BATCH_WITHIN
+    assert "30 graded, 0 cached" in first.stderr, first.stderr
+    assert "Traceback" not in first.stdout + first.stderr
+    data, rows = _gradebook(output)
+    _expect_rows(data, rows, learners)
+    assert not _left_behind(tag, nap)
+    # The learners' own folders are as they handed them in.
+    assert (submissions / "deletes-its-files" / "bookapi" / "main.py").is_file()
+    assert not list(submissions.glob("*/bookapi/huge.bin"))
+
+    before = {name: (output / name).read_bytes() for name in ("phase-01.csv", "phase-01.json")}
+    again = _run(command, tmp_path, _env(tag), within=120)
+    assert again.returncode == 1, again.stderr
+    assert "0 graded, 30 cached" in again.stderr, again.stderr
+    assert {name: (output / name).read_bytes() for name in before} == before
