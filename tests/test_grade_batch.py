@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import io
 import json
 import os
@@ -335,3 +336,162 @@ def test_a_hostile_class_is_graded_in_parallel_and_a_rerun_grades_nothing_new(
     assert again.returncode == 1, again.stderr
     assert "0 graded, 30 cached" in again.stderr, again.stderr
     assert {name: (output / name).read_bytes() for name in before} == before
+
+
+# Each check imports the app afresh: 1.8 s at import, under the 2 s limit per check, makes every
+# check of this submission slow but none of them fail: about 11 s in all, from sleeping alone.
+SLOW = Learner("slow", "timed out", None, edit={"before": "import time\n\ntime.sleep(1.8)\n"})
+
+
+def test_a_submission_over_the_wall_limit_is_stopped_and_force_grades_again(
+    tmp_path: Path,
+) -> None:
+    tag, nap = uuid.uuid4().hex, "unused"
+    learners = [Learner("quick", "graded"), SLOW]
+    submissions = tmp_path / "class"
+    for learner in learners:
+        learner.build(submissions, nap)
+    output = tmp_path / "gradebook"
+    # The quick one takes about a second, the slow one more than 10 s: 5 s tells them apart.
+    command = _command("1", str(submissions), "--timeout", PER_CHECK, "--limit", "5")
+    first = _run(command, tmp_path, _env(tag), within=120)
+    assert first.returncode == 1 and "2 graded, 0 cached" in first.stderr, first.stderr
+    data, rows = _gradebook(output)  # the default output folder: ./gradebook
+    _expect_rows(data, rows, learners)
+    slow = next(row for row in data["submissions"] if row["learner"] == "slow")
+    assert "5 s limit" in slow["detail"]
+    assert not _left_behind(tag, nap)
+
+    cached = _run(command, tmp_path, _env(tag), within=120)
+    assert "0 graded, 2 cached" in cached.stderr, cached.stderr
+    forced = _run([*command, "--force"], tmp_path, _env(tag), within=120)
+    assert forced.returncode == 1 and "2 graded, 0 cached" in forced.stderr, forced.stderr
+    _expect_rows(*_gradebook(output), learners)
+    assert not _left_behind(tag, nap)
+
+
+def test_ctrl_c_keeps_a_valid_gradebook_of_what_was_finished(tmp_path: Path) -> None:
+    tag, nap = uuid.uuid4().hex, "unused"
+    done = [Learner("a-quick", "graded"), Learner("b-quick", "graded")]
+    submissions = tmp_path / "class"
+    for learner in [*done, *(Learner(f"{x}-slow", "graded", edit=SLOW.edit) for x in "cd")]:
+        learner.build(submissions, nap)
+    output = tmp_path / "out"
+    command = _command("1", str(submissions), "-j", "1", "--timeout", PER_CHECK, "--output")
+    with _started([*command, str(output)], tmp_path, _env(tag)) as batch:
+        deadline = time.monotonic() + 120
+        finished: list[str] = []
+        while len(finished) < len(done) and time.monotonic() < deadline:
+            time.sleep(0.2)
+            with contextlib.suppress(OSError, ValueError):
+                data = json.loads((output / "phase-01.json").read_text())
+                finished = [row["learner"] for row in data["submissions"]]
+        assert finished == ["a-quick", "b-quick"], finished
+        os.killpg(batch.pid, signal.SIGINT)  # what Ctrl-C in its terminal does
+        _stdout, stderr = batch.communicate(timeout=60)
+    assert batch.returncode == 130, stderr
+    assert "stopped: the gradebook keeps the 2 of 4 submissions finished" in stderr, stderr
+    _expect_rows(*_gradebook(output), done)
+    assert not _left_behind(tag, nap)
+
+
+def test_a_timed_out_row_is_reused_only_under_a_limit_no_larger(tmp_path: Path) -> None:
+    from grader.batch_cache import Cache
+    from grader.gradebook import Status, unfinished
+
+    cache = Cache(tmp_path, 1)
+    cache.put("k", unfinished("ada", Status.TIMED_OUT, 6, 30.0, "over the limit"), limit=30.0)
+    assert cache.get("k", "ada", limit=20.0) is not None
+    assert cache.get("k", "ada", limit=30.0) is not None
+    assert cache.get("k", "ada", limit=60.0) is None  # it might finish now
+    assert cache.get("other", "ada", limit=30.0) is None
+
+
+# Run from a handler: a child process, which the grader's audit hook does not see, tries to
+# connect off this machine and to loopback, and writes down what happened and where it ran.
+PROBE = """
+import json, os, socket, sys
+report = {"netns": os.readlink("/proc/self/ns/net")}
+for name, address in (("off_machine", ("192.0.2.1", 80)), ("loopback", None)):
+    listener = socket.create_server(("127.0.0.1", 0)) if address is None else None
+    try:
+        socket.create_connection(address or listener.getsockname(), timeout=3).close()
+        report[name] = "connected"
+    except OSError as error:
+        report[name] = error.errno
+with open(sys.argv[1], "w") as out:
+    json.dump(report, out)
+"""
+
+
+def _namespace_or_skip() -> str:
+    """The `unshare` command, or a skip where no namespace can be made (never in CI)."""
+    unshare = shutil.which("unshare")
+    problem = ""
+    if unshare is None or os.geteuid() != 0:
+        problem = "needs root and `unshare` for an empty network namespace"
+    else:
+        probe = subprocess.run([unshare, "-n", "true"], capture_output=True, timeout=30)
+        problem = probe.stderr.decode().strip() if probe.returncode else ""
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must be able to make a network namespace: {problem}")
+        pytest.skip(problem)
+    assert unshare is not None
+    return unshare
+
+
+def test_each_submission_runs_in_an_empty_network_namespace(tmp_path: Path) -> None:
+    unshare = _namespace_or_skip()
+    report, outer = tmp_path / "report.json", tmp_path / "outer-netns"
+    handler = (
+        "    import subprocess\n    import sys\n\n"
+        f"    subprocess.run([sys.executable, '-c', {PROBE!r}, {str(report)!r}], timeout=30)\n"
+        + EMPTY
+    )
+    learner = Learner("probe", "graded", edit={"books": handler})
+    learner.build(tmp_path / "class", "unused")
+    # The whole batch runs in a namespace of its own too (no packet can leave even if the batch
+    # made none); the one each submission gets must be another, with `lo` up.
+    command = [
+        unshare,
+        "-n",
+        "sh",
+        "-c",
+        'readlink /proc/self/ns/net > "$0" && exec "$@"',
+        str(outer),
+        *_command("1", str(tmp_path / "class"), "--timeout", "10", "--output", str(tmp_path)),
+    ]
+    run = _run(command, tmp_path, _env(uuid.uuid4().hex), within=120)
+    assert run.returncode == 0, run.stderr
+    assert "network namespace" not in run.stderr  # no fallback warning
+    _expect_rows(*_gradebook(tmp_path), [learner])
+    seen = json.loads(report.read_text())
+    assert seen["netns"] != outer.read_text().strip()
+    assert seen["off_machine"] == errno.ENETUNREACH, seen
+    assert seen["loopback"] == "connected", seen
+
+
+def test_without_namespaces_the_batch_says_so_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from grader import netns
+    from grader.commands import batch
+
+    for name in ("ada", "brian"):
+        Learner(name, "graded").build(tmp_path / "class", "unused")
+    monkeypatch.setattr(netns, "available", lambda: False)
+    code = batch.run(
+        spec="phase-1",
+        submissions=tmp_path / "class",
+        jobs=2,
+        limit=None,
+        output=tmp_path / "out",
+        force=False,
+        as_json=True,
+        timeout=float(PER_CHECK),
+    )
+    shown = capsys.readouterr()
+    assert code == 0
+    assert shown.err.count("audit hook alone") == 1, shown.err
+    assert json.loads(shown.out) == json.loads((tmp_path / "out" / "phase-01.json").read_text())
