@@ -176,6 +176,8 @@ def _grade_all(
             return None
         cancel = threading.Event()
         cancels[submission.learner] = cancel
+        if stop.is_set():  # Ctrl-C came in while this one was being set up
+            return None
         timer = threading.Timer(settings.limit, cancel.set)
         timer.daemon = True
         started = time.monotonic()
