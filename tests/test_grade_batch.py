@@ -48,8 +48,8 @@ CHECKS = [
 ]
 EVERY = frozenset(CHECKS)
 PER_CHECK = "2"  # seconds per check (--timeout) in these batches
-# A generous bound that only proves nothing hangs: the 30 submissions take about a minute at
-# -j 2 on a 2-core machine (the hostile ones wait out their 2 s limits).
+# A generous bound that only proves nothing hangs: the 30 submissions take about 20 s at -j 2 on
+# a 2-core machine (the hostile ones wait out their 2 s limits).
 WHOLE_BATCH_WITHIN = 400.0
 
 # Phase 1's solution, with its two handlers' bodies and what follows the app open to edits.
@@ -441,12 +441,39 @@ def _namespace_or_skip() -> str:
     return unshare
 
 
+# Run in the handler itself: uvloop connects from C, where the audit hook does not look.
+UVLOOP_PROBE = """
+    import asyncio
+    import json
+
+    import uvloop
+
+    async def attempt() -> object:
+        try:
+            await asyncio.wait_for(asyncio.open_connection("192.0.2.1", 80), 3)
+            return "connected"
+        except OSError as error:
+            return error.errno
+
+    loop = uvloop.new_event_loop()
+    try:
+        outcome = loop.run_until_complete(attempt())
+    finally:
+        loop.close()
+    with open({path!r}, "w") as out:
+        json.dump(outcome, out)
+"""
+
+
 def test_each_submission_runs_in_an_empty_network_namespace(tmp_path: Path) -> None:
     unshare = _namespace_or_skip()
+    pytest.importorskip("uvloop")
     report, outer = tmp_path / "report.json", tmp_path / "outer-netns"
+    from_c = tmp_path / "uvloop.json"
     handler = (
         "    import subprocess\n    import sys\n\n"
         f"    subprocess.run([sys.executable, '-c', {PROBE!r}, {str(report)!r}], timeout=30)\n"
+        + UVLOOP_PROBE.format(path=str(from_c))
         + EMPTY
     )
     learner = Learner("probe", "graded", edit={"books": handler})
@@ -470,6 +497,8 @@ def test_each_submission_runs_in_an_empty_network_namespace(tmp_path: Path) -> N
     assert seen["netns"] != outer.read_text().strip()
     assert seen["off_machine"] == errno.ENETUNREACH, seen
     assert seen["loopback"] == "connected", seen
+    # Not refused by the grader's guard (ECONNREFUSED): unreachable, from the namespace.
+    assert json.loads(from_c.read_text()) == errno.ENETUNREACH
 
 
 def test_without_namespaces_the_batch_says_so_once(
@@ -495,3 +524,18 @@ def test_without_namespaces_the_batch_says_so_once(
     assert code == 0
     assert shown.err.count("audit hook alone") == 1, shown.err
     assert json.loads(shown.out) == json.loads((tmp_path / "out" / "phase-01.json").read_text())
+
+
+def test_the_gradebook_is_written_whole_and_safe_for_spreadsheets(tmp_path: Path) -> None:
+    from grader.gradebook import Gradebook, Status, to_csv, unfinished, write
+
+    rows = [unfinished("=HYPERLINK(1)", Status.CRASHED, 6, 1.0, "@SUM(A1)")]
+    book = Gradebook(phase="phase-1", title="Hello", checks=CHECKS, submissions=rows)
+    write(book, tmp_path, 1)
+    write(book, tmp_path, 1)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["phase-01.csv", "phase-01.json"]
+    line = next(csv.DictReader(io.StringIO(to_csv(book))))
+    assert (line["learner"], line["detail"]) == ("'=HYPERLINK(1)", "'@SUM(A1)")
+    assert json.loads((tmp_path / "phase-01.json").read_text())["submissions"][0]["learner"] == (
+        "=HYPERLINK(1)"
+    )
