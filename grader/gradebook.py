@@ -50,14 +50,14 @@ class Status(StrEnum):
 
 class Row(BaseModel):
     """One learner's line: `checks` maps each check id to whether it passed (empty when grading
-    did not get that far)."""
+    did not get that far); `duration` is the grading's wall time in seconds."""
 
     learner: str
     status: Status
     score: int | None
     max: int
     checks: dict[str, bool]
-    seconds: float
+    duration: float
     detail: str = ""
 
 
@@ -94,7 +94,7 @@ def row_of(learner: str, result: PhaseResult) -> Row:
         score=result.passed if ran else None,
         max=result.total,
         checks={check.id: check.passed for check in ran},
-        seconds=round(result.seconds, 1),
+        duration=round(result.seconds, 1),
         detail=detail,
     )
 
@@ -107,7 +107,7 @@ def unfinished(learner: str, status: Status, total: int, seconds: float, detail:
         score=None,
         max=total,
         checks={},
-        seconds=round(seconds, 1),
+        duration=round(seconds, 1),
         detail=_short(detail),
     )
 
@@ -117,11 +117,11 @@ def _cell(value: str) -> str:
 
 
 def to_csv(book: Gradebook) -> str:
-    """One line per learner: learner, status, score, max, seconds, one column per check
+    """One line per learner: learner, status, score, max, duration (s), one column per check
     (`pass`, `fail`, or empty when it has no result), detail."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["learner", "status", "score", "max", "seconds", *book.checks, "detail"])
+    writer.writerow(["learner", "status", "score", "max", "duration", *book.checks, "detail"])
     for row in book.submissions:
         marks = [
             "" if check not in row.checks else ("pass" if row.checks[check] else "fail")
@@ -134,7 +134,7 @@ def to_csv(book: Gradebook) -> str:
                 row.status.value,
                 score,
                 row.max,
-                f"{row.seconds:.1f}",
+                f"{row.duration:.1f}",
                 *marks,
                 _cell(row.detail),
             ]

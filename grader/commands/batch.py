@@ -18,9 +18,10 @@ stopped, its process group and every process carrying its run's mark killed, and
 "timed out".
 
 The gradebook (`./gradebook/` unless `--output`) holds a row per learner: status, score, max,
-each check passed or failed, seconds, and a few words on what stopped it (status meanings:
-`grader.gradebook`). Both files are rewritten atomically after every finished submission, so
-Ctrl-C keeps what was done. A rerun grades only what changed (`grader.batch_cache`).
+each check passed or failed, duration in seconds, and a few words on what stopped it (status
+meanings: `grader.gradebook`). Both files are rewritten atomically after every finished
+submission, so Ctrl-C keeps what was done. A rerun grades only what changed
+(`grader.batch_cache`).
 
 Exit status: 0 every submission was graded (whatever the scores), 1 some were not (timed out,
 crashed, not importable), 2 none could be graded (or the command line was wrong), 130 stopped by
@@ -153,7 +154,7 @@ class _Report:
         if self.bar is not None:
             self.bar.update(self.task, advance=1, description=f"graded {row.learner}")
         else:
-            print(f"{line} ({row.seconds:.1f} s)", file=sys.stderr, flush=True)
+            print(f"{line} ({row.duration:.1f} s)", file=sys.stderr, flush=True)
 
     def stop(self) -> None:
         if self.bar is not None:
