@@ -4,15 +4,18 @@ A row's status says how far grading got, read from the results model (`grader.re
 
 - `graded`: every check has a result, whatever the score. A submission whose code breaks a
   rule of the lessons (it starts a server or a process on import, connects off this machine,
-  uses too much memory, calls a deprecated API) is graded: that is what the checks are for.
+  uses too much memory, calls a deprecated API) is graded: that is what the checks are for. So
+  is one whose code ended the checks' process in the middle of a check (a crash in a handler):
+  that check failed, and the runner ran the others in a new process.
 - `not importable`: the app could not be loaded for grading: the results name a cause that
   means the import of `bookapi.main` did not give an app (`import-fails`: a syntax error, an
   exception, a missing `bookapi/` package, files deleted while grading; `app-missing`;
   `import-hangs`; `import-exits`: `sys.exit()`; `process-ended`, which the runner reports only
   for a process that ended while importing: `os._exit()`, a crash). Its score is still given.
-- `crashed`: grading could not finish: the folder could not be copied (too large), the checks'
-  process ended before it ran them all, the hidden suite did not load, or the grader itself
-  failed. The score is what was found, if anything.
+- `crashed`: grading could not finish: some checks have no result (`Outcome.NOT_RUN`) or the
+  results carry a notice: the folder could not be copied (too large), the checks' process ended
+  between checks or before the first, the hidden suite did not load; or the grader itself
+  failed (such a row is not cached). The score counts the checks that ran; none ran, no score.
 - `timed out`: the submission ran past the batch's wall limit and was stopped; no score.
 
 The files are written whole to a temporary file and moved into place (`os.replace`), so a
