@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -62,20 +63,24 @@ def submission_digest(folder: Path) -> str:
     sizes = []
     for _, path in files:
         with contextlib.suppress(OSError):
-            sizes.append(path.lstat())
-    read_through = sum(stat.st_size for stat in sizes) <= COPY_LIMIT_MIB * 1024 * 1024
+            sizes.append(path.lstat().st_size)
+    read_through = sum(sizes) <= COPY_LIMIT_MIB * 1024 * 1024
     digest = hashlib.sha256()
     for relative, path in files:
         digest.update(relative.encode("utf-8", "surrogateescape") + b"\0")
         try:
-            if path.is_symlink():
+            mode = path.lstat().st_mode
+            if stat.S_ISLNK(mode):
                 digest.update(b"link\0" + os.readlink(path).encode("utf-8", "surrogateescape"))
+            elif not stat.S_ISREG(mode):
+                # A named pipe or a device would block (or never end) if read: its kind is enough.
+                digest.update(f"special\0{stat.S_IFMT(mode)}".encode())
             elif read_through:
                 with path.open("rb") as stream:
                     digest.update(b"file\0" + hashlib.file_digest(stream, "sha256").digest())
             else:
-                stat = path.lstat()
-                digest.update(f"meta\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+                info = path.lstat()
+                digest.update(f"meta\0{info.st_size}\0{info.st_mtime_ns}".encode())
         except OSError as error:
             digest.update(f"unreadable\0{error.errno}".encode())
         digest.update(b"\0")

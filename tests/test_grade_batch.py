@@ -539,3 +539,18 @@ def test_the_gradebook_is_written_whole_and_safe_for_spreadsheets(tmp_path: Path
     assert json.loads((tmp_path / "phase-01.json").read_text())["submissions"][0]["learner"] == (
         "=HYPERLINK(1)"
     )
+
+
+def test_a_named_pipe_in_a_submission_does_not_block_its_hash(tmp_path: Path) -> None:
+    import threading
+
+    from grader.batch_cache import submission_digest
+
+    folder = copy_tree(SOLUTION, tmp_path / "ada")
+    before = submission_digest(folder)
+    os.mkfifo(folder / "bookapi" / "pipe")
+    found: list[str] = []
+    hashing = threading.Thread(target=lambda: found.append(submission_digest(folder)), daemon=True)
+    hashing.start()
+    hashing.join(timeout=30)
+    assert found and found[0] != before
