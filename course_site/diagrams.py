@@ -193,7 +193,8 @@ def figure(source: str, docs: Path = DOCS) -> str:
             f'style="--diagram-width: {width}px">'
         )
     return (
-        f'<figure class="diagram" data-diagram="{name}">\n'
+        # Focusable: a diagram wider than the screen scrolls inside its figure, by keyboard too.
+        f'<figure class="diagram" data-diagram="{name}" tabindex="0">\n'
         + "\n".join(images)
         + f'\n<figcaption class="diagram-description">{html.escape(description)}</figcaption>\n'
         + "</figure>"

@@ -33,6 +33,8 @@ from pygments.lexers import PythonLexer
 
 _CODE = re.compile(r"`([^`]+)`")
 _STRONG = re.compile(r"\*\*(.+?)\*\*")
+# A ```quiz fence as the lesson pages write it: opened at the start of a line, closed by ```.
+_FENCE = re.compile(r"^```quiz[ \t]*\n(.*?)^```[ \t]*$", re.DOTALL | re.MULTILINE)
 # The first line of a request: a method and a path, e.g. `POST /books?limit=5`.
 _REQUEST_LINE = re.compile(r"(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) /\S*")
 
@@ -197,6 +199,15 @@ def parse(source: str) -> list[Question]:
         else:
             questions.append(_choice_question(where, item))
     return questions
+
+
+def page_quiz(markdown: str) -> list[Question]:
+    """The questions of a lesson page's ```quiz fences, in order, read by `parse` as the site
+    reads them (for exports such as `grade quizzes`)."""
+    blocks = _FENCE.findall(markdown)
+    if not blocks:
+        raise QuizError("the page has no ```quiz block")
+    return [question for block in blocks for question in parse(block)]
 
 
 def inline(text: str) -> str:

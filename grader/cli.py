@@ -10,6 +10,8 @@
     grade reset phase-1        back to the untouched stub (your files are kept in a backup)
     grade solution phase-1     the reference solution, once the phase passes
     grade serve                the course site on 127.0.0.1, with your progress in its pages
+    grade quizzes              every phase's quick check as a QTI zip, for an LMS
+    grade gradescope-bundle 1  the autograder zip an instructor uploads to Gradescope
     grade batch phase-1 DIR    grade a class's submissions (one folder each) into a gradebook
 
 Exit status: 0 all passed (or done), 1 a check failed, 2 nothing could be graded or done.
@@ -17,6 +19,7 @@ Exit status: 0 all passed (or done), 1 a check failed, 2 nothing could be graded
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,6 +29,12 @@ from typer.core import TyperGroup
 from grader.errors import EXIT_UNUSABLE, UsageProblem
 
 GRADE_ONE = "phase"
+
+
+class QuizFormat(StrEnum):
+    """The formats `grade quizzes` writes."""
+
+    QTI = "qti"  # IMS QTI 1.2, as Canvas imports it
 
 
 class _Commands(TyperGroup):
@@ -89,20 +98,64 @@ def progress(ctx: typer.Context, json: JsonOpt = False) -> None:
         _run("progress", as_json=json)
 
 
+ExtraOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--extra-checks",
+        metavar="DIR",
+        help="also run an instructor's checks: DIR/checks.toml and DIR/phase_NN/test_*.py",
+    ),
+]
+MaxSubmissionsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--max-submissions",
+        metavar="N",
+        help="Gradescope: grade at most N submissions per window; later ones keep the last score",
+    ),
+]
+WindowOpt = Annotated[
+    float | None,
+    typer.Option("--window", metavar="HOURS", help="the window of --max-submissions (default 24)"),
+]
+
+
 @app.command(
     GRADE_ONE,
     hidden=True,
     epilog="Examples: `grade phase-3` · `grade 3 --solution` · `grade 3 --path ~/submissions/ada`"
-    " · `grade 3 --json` · a whole class: `grade batch phase-3 ~/class`",
+    " · `grade 3 --json` · `grade 3 --path /autograder/submission"
+    " --format gradescope --output /autograder/results/results.json` · a whole class: "
+    "`grade batch phase-3 ~/class`",
 )
 def grade_phase(
     phase: PhaseArg,
     solution: SolutionOpt = False,
     path: PathOpt = None,
-    json: JsonOpt = False,
-    gradescope: Annotated[
-        bool, typer.Option("--gradescope", help="print Gradescope's results.json")
-    ] = False,
+    json: Annotated[bool, typer.Option("--json", help="short for --format json")] = False,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="terminal (the default), json, or gradescope (Gradescope's results.json)",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="write the json or gradescope output"),
+    ] = None,
+    extra: ExtraOpt = None,
+    max_submissions: MaxSubmissionsOpt = None,
+    window: WindowOpt = None,
+    metadata: Annotated[
+        Path | None,
+        typer.Option(
+            "--metadata",
+            metavar="FILE",
+            help="Gradescope's submission_metadata.json (default: /autograder's)",
+        ),
+    ] = None,
     timeout: TimeoutOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -113,7 +166,12 @@ def grade_phase(
         solution=solution,
         path=path,
         as_json=json,
-        gradescope=gradescope,
+        fmt=fmt,
+        output=output,
+        extra=extra,
+        max_submissions=max_submissions,
+        window=window,
+        metadata=metadata,
         timeout=timeout,
         verbose=verbose,
     )
@@ -265,3 +323,55 @@ def serve(
 ) -> None:
     """Serve the course site on 127.0.0.1, with your grader progress in its pages."""
     _run("serve", port=port, rebuild=rebuild)
+
+
+@app.command(
+    epilog="Examples: `grade quizzes` · `grade quizzes --format qti -o quizzes-qti.zip` "
+    "(Canvas: Settings > Import Course Content > QTI .zip file)"
+)
+def quizzes(
+    quiz_format: Annotated[
+        QuizFormat, typer.Option("--format", "-f", help="qti: IMS QTI 1.2, as Canvas imports it")
+    ] = QuizFormat.QTI,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="where to write (quizzes-qti.zip)"),
+    ] = None,
+) -> None:
+    """Export every phase's quick check for an LMS: questions, answers and explanations."""
+    _run("quizzes", quiz_format=quiz_format.value, output=output)
+
+
+@app.command(
+    "gradescope-bundle",
+    epilog="Examples: `grade gradescope-bundle phase-3 -o autograder.zip` · "
+    "`grade gradescope-bundle 3 -o autograder.zip --extra-checks my-checks "
+    "--max-submissions 5 --window 24 --site-url https://course.example.edu/`",
+)
+def gradescope_bundle(
+    phase: PhaseArg,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", metavar="FILE", help="the zip to write")
+    ] = Path("autograder.zip"),
+    extra: ExtraOpt = None,
+    max_submissions: MaxSubmissionsOpt = None,
+    window: WindowOpt = None,
+    site_url: Annotated[
+        str | None,
+        typer.Option(
+            "--site-url",
+            metavar="URL",
+            help="where learners read the lessons (default: COURSE_SITE_URL, else the catalogue's)",
+        ),
+    ] = None,
+) -> None:
+    """Build the autograder zip to upload to Gradescope for one phase."""
+    _run(
+        "gradescope_bundle",
+        spec=phase,
+        output=output,
+        extra=extra,
+        max_submissions=max_submissions,
+        window=window,
+        site_url=site_url,
+    )

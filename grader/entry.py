@@ -9,7 +9,18 @@ import sys
 # The command suite's sub-commands besides grading a phase (a test keeps this in step with
 # grader.cli).
 OTHER_COMMANDS = frozenset(
-    {"watch", "hint", "all", "doctor", "reset", "solution", "serve", "batch"}
+    {
+        "watch",
+        "hint",
+        "all",
+        "doctor",
+        "reset",
+        "solution",
+        "serve",
+        "quizzes",
+        "gradescope-bundle",
+        "batch",
+    }
 )
 
 

@@ -12,7 +12,8 @@ It runs in the grader's child process, before any learner code, and:
 - turns each failure into `expected` / `seen` (and the failed step's hint, or a shared cause),
   never a traceback; and leaves promptly when the session ends, whatever threads are running;
 - collects the checks a phase keeps from earlier phases (their suites' test functions) so that
-  they run in the graded phase's setting: see `KeptModule`.
+  they run in the graded phase's setting: see `KeptModule`; an instructor's own checks
+  (`--grade-extra`) run in the same setting: see `ExtraModule`.
 """
 
 from __future__ import annotations
@@ -56,6 +57,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--grade-verbose", action="store_true", help="keep pytest's own report")
     group.addoption(
         "--grade-suite", default="", help="the graded phase's suite; the others hold kept checks"
+    )
+    group.addoption(
+        "--grade-extra",
+        action="append",
+        default=[],
+        help="a folder of an instructor's own checks, run like kept ones (repeatable)",
     )
     group.addoption(
         "--grade-only",
@@ -154,6 +161,28 @@ class KeptModule(pytest.Module):
         return kept_scene(earlier, graded)
 
 
+class ExtraModule(pytest.Module):
+    """A module of an instructor's own checks (`--grade-extra`), outside the hidden suites.
+
+    It runs like a kept check, in the graded phase's setting, and with the fixtures every hidden
+    suite shares (`app`, `client`, cheap Argon2: `grader/suites/conftest.py`), which pytest
+    would not give a module outside that folder."""
+
+    def _getobj(self) -> ModuleType:
+        held = super()._getobj()
+        graded = [module.obj for module in _state.get("graded_modules", [])]
+        if not graded:
+            raise pytest.UsageError("the graded phase's suite must be collected first")
+        shared = _SUITES / "conftest.py"
+        conftests = [
+            plugin
+            for plugin in self.config.pluginmanager.get_plugins()
+            if isinstance(plugin, ModuleType)
+            and Path(getattr(plugin, "__file__", None) or "/").resolve() == shared
+        ]
+        return kept_scene(held, [*conftests[:1], *graded])
+
+
 # The name under which a graded phase's autouse fixture runs when the earlier suite has a
 # fixture of the same name (both suites call theirs `environment`, say).
 GRADED_PREFIX = "graded_phase_"
@@ -230,7 +259,11 @@ def kept_scene(earlier: ModuleType, graded: list[ModuleType]) -> ModuleType:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> pytest.Module:
-    """The graded phase's suite is collected as usual (and noted); an earlier one as kept."""
+    """The graded phase's suite is collected as usual (and noted); an earlier one as kept, and
+    an instructor's as extra."""
+    extra = [Path(folder).resolve() for folder in parent.config.getoption("--grade-extra")]
+    if any(module_path.resolve().is_relative_to(folder) for folder in extra):
+        return ExtraModule.from_parent(parent, path=module_path)
     graded = parent.config.getoption("--grade-suite")
     if not graded or module_path.parent.name == graded:
         module = pytest.Module.from_parent(parent, path=module_path)

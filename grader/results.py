@@ -2,7 +2,9 @@
 
 A phase's results hold its own checks, then the checks it keeps from earlier phases (each
 reported as "still holds from Phase M", with an id such as `phase-4:error_shape`). Kept checks
-count in the score like the phase's own: a rule that no longer holds is a failure.
+count in the score like the phase's own: a rule that no longer holds is a failure. Checks an
+instructor adds (`--extra-checks`, see `grader.extra`) come last, marked as held by the
+instructor (`held`), and count in the score too.
 """
 
 from __future__ import annotations
@@ -51,6 +53,10 @@ class CheckResult:
     output: str = ""
     # The earlier phase whose rule this is, for a kept check; None for the phase's own checks.
     kept_from: int | None = None
+    # An instructor's own check (`--extra-checks`), and who may see it on Gradescope:
+    # "visible" for every public check; a held one's is the instructor's choice.
+    held: bool = False
+    visibility: str = "visible"
 
     @property
     def passed(self) -> bool:
@@ -58,8 +64,10 @@ class CheckResult:
 
     @property
     def note(self) -> str:
-        """How every renderer labels a kept check: `still holds from Phase 4`."""
-        return f"still holds from Phase {self.kept_from}" if self.kept_from is not None else ""
+        """How every renderer labels a kept check (`still holds from Phase 4`) or a held one."""
+        if self.kept_from is not None:
+            return f"still holds from Phase {self.kept_from}"
+        return "held by your instructor" if self.held else ""
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,7 @@ class PhaseResult:
     @property
     def own(self) -> tuple[CheckResult, ...]:
         """The checks of this phase's own rules."""
-        return tuple(check for check in self.checks if check.kept_from is None)
+        return tuple(c for c in self.checks if c.kept_from is None and not c.held)
 
     @property
     def kept(self) -> tuple[CheckResult, ...]:
@@ -108,8 +116,13 @@ class PhaseResult:
         return tuple(cause for cause in self.causes if own.intersection(cause.checks))
 
     @property
+    def held(self) -> tuple[CheckResult, ...]:
+        """The instructor's own checks, after the phase's own and kept ones."""
+        return tuple(check for check in self.checks if check.held)
+
+    @property
     def kept_causes(self) -> tuple[CauseResult, ...]:
-        """The causes that block only checks kept from earlier phases."""
+        """The causes that block only checks kept from earlier phases or held ones."""
         return tuple(cause for cause in self.causes if cause not in self.own_causes)
 
     def first_link(self) -> str:
@@ -117,7 +130,8 @@ class PhaseResult:
 
         The phase's own checks come first: a cause that only a kept check found, or a kept
         check's failure, is where to read once the phase's own checks pass."""
-        for causes, checks in ((self.own_causes, self.own), (self.kept_causes, self.kept)):
+        later = (*self.kept, *self.held)
+        for causes, checks in ((self.own_causes, self.own), (self.kept_causes, later)):
             if causes:
                 return causes[0].docs_url
             failing = next((check.docs_url for check in checks if not check.passed), None)
@@ -131,6 +145,8 @@ class PhaseResult:
         # The share of the score that earlier phases' rules make up (counted in it too).
         kept = self.kept
         data["still_holds"] = {"passed": sum(c.passed for c in kept), "total": len(kept)}
+        held = self.held
+        data["held"] = {"passed": sum(c.passed for c in held), "total": len(held)}
         data["all_passed"] = self.all_passed
         data["checks"] = [
             {**asdict(check), "outcome": check.outcome.value, "note": check.note}

@@ -3,7 +3,8 @@
 The checks run against a temporary copy of the graded folder, in a process with limits and a
 process group of its own (see `sandbox`). A phase's run also holds the checks it keeps from
 earlier phases (`[phase.keeps]` in the catalogue): the earlier suites' test functions, collected
-in the same process and run in the graded phase's setting (see `grader.pytest_plugin`).
+in the same process and run in the graded phase's setting (see `grader.pytest_plugin`); and, with
+`extra`, an instructor's own checks for the phase (see `grader.extra`), run in the same setting.
 
 The process writes an event per check as it goes; if it dies (a check that could not be
 stopped, `os._exit()`, a crash), the checks it finished keep their results, the one it was
@@ -22,7 +23,7 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader import causes
 from grader.catalogue import Check, Course, Phase
@@ -45,6 +46,9 @@ from grader.sandbox import (
     end_run,
     wait,
 )
+
+if TYPE_CHECKING:
+    from grader.extra import ExtraCheck, ExtraSuite
 
 SUITES = Path(__file__).parent / "suites"
 # How much of the pytest process' own output is kept to explain a run that went wrong.
@@ -90,10 +94,13 @@ class Planned:
     check: Check
     key: str  # its id in the results: `error_shape`, or `phase-4:error_shape` when kept
     kept: bool
+    # An instructor's check (`--extra-checks`), with its test's node id; None for the course's.
+    held: ExtraCheck | None = None
+    held_node: str = ""
 
     @property
     def nodeid(self) -> str:
-        return nodeid(self.home, self.check)
+        return self.held_node or nodeid(self.home, self.check)
 
 
 def nodeid(home: Phase, check: Check) -> str:
@@ -101,13 +108,18 @@ def nodeid(home: Phase, check: Check) -> str:
     return f"{home.suite}/test_{home.suite}.py::{check.test_name}"
 
 
-def plan(course: Course, phase: Phase) -> list[Planned]:
-    """What grading `phase` runs: its own checks, then the earlier ones it keeps."""
+def plan(course: Course, phase: Phase, extra: ExtraSuite | None = None) -> list[Planned]:
+    """What grading `phase` runs: its own checks, then the earlier ones it keeps, then the
+    instructor's (`extra`)."""
     planned = [Planned(phase, check, check.id, kept=False) for check in phase.checks]
     for kept in phase.keeps:
         home = course.find(str(kept.phase))
         assert home is not None, f"the catalogue resolved {kept.key}"
         planned.append(Planned(home, kept.check, kept.key, kept=True))
+    if extra is not None:
+        for held in extra.checks:
+            node = extra.nodeid(held)
+            planned.append(Planned(phase, held.check, held.check.id, False, held, node))
     return planned
 
 
@@ -150,7 +162,10 @@ def _site_base(course: Course) -> str:
 
 
 def docs_url(course: Course, phase: Phase, anchor: str | None) -> str:
-    """The link for `anchor`: a heading id on `phase`'s page, or `phase-N#id` on another's."""
+    """The link for `anchor`: a heading id on `phase`'s page, or `phase-N#id` on another's (or
+    a full URL, which an instructor's check may give)."""
+    if anchor and re.match(r"https?://", anchor):
+        return anchor
     base = _site_base(course).rstrip("/") + "/"
     page = phase
     if anchor and "#" in anchor:
@@ -167,12 +182,16 @@ def _pytest_args(
     options: Options,
     cpu: int,
     wanted: tuple[str, ...],
+    extra: ExtraSuite | None = None,
 ) -> list[str]:
-    """The arguments of one pytest run of `phase`'s suite, and of the `earlier` suites it keeps
-    checks of (see `grader.checker`)."""
+    """The arguments of one pytest run of `phase`'s suite, of the `earlier` suites it keeps
+    checks of, and of the instructor's `extra` suite (see `grader.checker`)."""
+    held = [str(extra.folder)] if extra is not None else []
     command = [
         str(SUITES / phase.suite),
         *(str(SUITES / home.suite) for home in earlier),
+        *held,
+        *(flag for folder in held for flag in ("--grade-extra", folder)),
         "--grade-suite",
         phase.suite,
         "-c",
@@ -274,6 +293,7 @@ def _run_once(
     options: Options,
     checks: list[Planned],
     cancel: threading.Event | None,
+    extra: ExtraSuite | None,
 ) -> RunOutcome:
     # Every suite the checks come from (the phase's own always: its fixtures set the scene for
     # the kept checks); the checker runs the planned checks and deselects every other test.
@@ -283,7 +303,9 @@ def _run_once(
     try:
         scratch = process.scratch
         wanted = tuple(check.nodeid for check in checks)
-        args = _pytest_args(phase, earlier, target, scratch, options, int(wall) + 5, wanted)
+        held = extra if any(check.held for check in checks) else None
+        cpu = int(wall) + 5
+        args = _pytest_args(phase, earlier, target, scratch, options, cpu, wanted, held)
         process.go(args)
         outcome = RunOutcome()
         events = _Events(scratch / "events.jsonl", outcome)
@@ -362,13 +384,14 @@ def _collect(
     copy: Path,
     options: Options,
     cancel: threading.Event | None,
+    extra: ExtraSuite | None = None,
 ) -> _Tally:
     tally = _Tally()
     remaining = list(planned)
     for _attempt in range(len(planned) + 1):
         if not remaining:
             break
-        outcome = _run_once(phase, copy, options, remaining, cancel)
+        outcome = _run_once(phase, copy, options, remaining, cancel, extra)
         for node, event in outcome.results.items():
             tally.results[_node(node)] = event
         remaining = [c for c in remaining if c.nodeid not in tally.results]
@@ -439,6 +462,8 @@ def _check_result(course: Course, planned: Planned, event: dict[str, Any] | None
         hint=check.hint,
         docs_url=docs_url(course, phase, check.anchor),
         kept_from=phase.number if planned.kept else None,
+        held=planned.held is not None,
+        visibility=planned.held.visibility if planned.held is not None else "visible",
     )
     if event is None:
         return replace(base, expected=check.name, seen="this check did not run")
@@ -499,14 +524,15 @@ def grade(
     *,
     verbose: bool = False,
     cancel: threading.Event | None = None,
+    extra: ExtraSuite | None = None,
     own_network: bool = False,
 ) -> PhaseResult:
-    """Run every check of `phase`, and those it keeps from earlier phases, against the Book API
-    in `target` (which is never written).
+    """Run every check of `phase`, those it keeps from earlier phases, and the instructor's
+    `extra` checks for it, against the Book API in `target` (which is never written).
 
     With `own_network`, the checks run in an empty network namespace (only loopback): the
     caller has made sure this machine allows it (`grader.netns.available()`)."""
-    planned = plan(course, phase)
+    planned = plan(course, phase, extra)
     options = Options(
         timeout=check_timeout(course, phase, timeout),
         verbose=verbose,
@@ -520,7 +546,7 @@ def grade(
         except SubmissionProblem as problem:
             tally = _Tally(notice=str(problem))
         else:
-            tally = _collect(phase, planned, copy.resolve(), options, cancel)
+            tally = _collect(phase, planned, copy.resolve(), options, cancel, extra)
     checks = [_check_result(course, c, tally.results.get(c.nodeid)) for c in planned]
     checks, causes = _with_causes(course, planned, checks, tally.results)
     return PhaseResult(

@@ -109,3 +109,9 @@ def build_site(out: Path, **env: str) -> Path:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The site, built once per test run with `mkdocs build --strict`."""
     return build_site(tmp_path_factory.mktemp("site"))
+
+
+@pytest.fixture(scope="session")
+def offline_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The offline build (`COURSE_OFFLINE=true`), made to be opened from disk: once per run."""
+    return build_site(tmp_path_factory.mktemp("offline"), COURSE_OFFLINE="true")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser, Page
 
 SUBPATH = "/course/"
@@ -106,12 +107,25 @@ def test_diagrams_show_as_images_and_nothing_loads_from_another_host(
 
 
 def test_search_finds_a_lesson(page: Page, base_url: str) -> None:
+    # The search index (the heaviest file of the site) loads when the search is used, not before.
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
     page.goto(base_url, wait_until="networkidle")
+    assert not [url for url in asked if url.endswith("search_index.json")]
     page.locator("input.md-search__input").click()
     page.keyboard.type("uvicorn", delay=20)
     results = page.locator(".md-search-result__item")
     results.first.wait_for(timeout=10_000)
     assert results.count() >= 1
+    assert [url for url in asked if url.endswith("search_index.json")]
+
+
+@pytest.mark.parametrize("key", ["/", "s"])
+def test_search_opens_from_the_keyboard(page: Page, base_url: str, key: str) -> None:
+    page.goto(base_url + "phases/02-requests-from-type-hints/", wait_until="networkidle")
+    page.keyboard.press(key)
+    page.keyboard.type("lifespan", delay=20)
+    page.locator(".md-search-result__item").first.wait_for(timeout=10_000)
 
 
 def test_without_javascript_the_quiz_still_reads(browser: Browser, base_url: str) -> None:

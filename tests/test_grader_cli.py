@@ -97,11 +97,14 @@ def test_batch_grades_each_submission_of_a_class(tmp_path: Path) -> None:
 
 
 def test_gradescope_output_scores_each_check() -> None:
-    run = grade("phase-1", "--solution", "--gradescope")
+    # Without --output, the results file is printed (tests/test_gradescope.py has the rest).
+    run = grade("phase-1", "--solution", "--format", "gradescope")
     data = json.loads(run.stdout)
-    assert (data["score"], data["max_score"]) == (6, 6)
+    assert data["score"] == 6 and sum(test["max_score"] for test in data["tests"]) == 6
     assert len(data["tests"]) == 6
     assert {test["status"] for test in data["tests"]} == {"passed"}
+    both = grade("phase-1", "--solution", "--json", "--format", "gradescope")
+    assert both.returncode == 2 and "choose one" in both.stderr
 
 
 def _with_kept_checks() -> PhaseResult:
@@ -149,7 +152,7 @@ def test_kept_checks_are_rendered_as_still_holding_from_their_phase() -> None:
     assert data["checks"][0]["kept_from"] is None and data["checks"][0]["note"] == ""
 
     marked = json.loads(gradescope.render(result))
-    assert (marked["score"], marked["max_score"]) == (2, 3)
+    assert (marked["score"], len(marked["tests"])) == (2, 3)
     assert marked["tests"][1]["name"] == "Every error answers one shape (still holds from Phase 4)"
     assert "04-status-codes-and-errors/#one-error-shape" in marked["tests"][1]["output"]
 

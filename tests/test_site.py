@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import COURSE, ROOT, build_site, phase_params
+from conftest import COURSE, ROOT, phase_params
 
 from grader.catalogue import Phase
 
@@ -81,7 +81,7 @@ def test_phase_pages_have_every_required_part(site: Path, phase: Phase) -> None:
         assert section in ids, f"no '{section}' section"
     order = [html.index(f'id="{section}"') for section in ("your-exercise", "recap", "quick-check")]
     assert order == sorted(order)
-    assert '<pre class="mermaid"' in html or "<table>" in html, "a diagram or a table helps"
+    assert '<figure class="diagram"' in html or "<table>" in html, "a diagram or a table helps"
     text = re.sub(r"<[^>]+>", "", html)
     assert 'class="quiz"' in html and f"grade phase-{phase.number}" in text
     assert 'class="admonition' in html
@@ -99,12 +99,11 @@ def test_notebooks_are_published_with_the_site(site: Path) -> None:
         assert (site / Path(phase.notebook).relative_to("docs")).is_file()
 
 
-def test_offline_build_works_from_disk_without_foreign_scripts(tmp_path: Path) -> None:
-    build_site(tmp_path, COURSE_OFFLINE="true")
-    index = parse_page(tmp_path / "index.html")
+def test_offline_build_works_from_disk_without_foreign_scripts(offline_site: Path) -> None:
+    index = parse_page(offline_site / "index.html")
     assert not [url for url in index.loaded if is_foreign(url)]
-    assert (tmp_path / "search" / "search_index.js").is_file()
-    assert (tmp_path / "phases" / "01-hello-fastapi.html").is_file()
+    assert (offline_site / "search" / "search_index.js").is_file()
+    assert (offline_site / "phases" / "01-hello-fastapi.html").is_file()
 
 
 def _anchors_in_code() -> list[tuple[str, str]]:
@@ -133,3 +132,14 @@ def test_every_step_and_cause_links_to_a_heading(site: Path) -> None:
         if heading not in parse_page(site / phase.page_url / "index.html").ids:
             missing.append((source, anchor, f"no heading #{heading} on {phase.page}"))
     assert not missing
+
+
+def test_the_instructors_old_address_is_now_the_sections_overview(site: Path) -> None:
+    # /instructors/ was a single page: links to it (and to its sections) still land.
+    overview = site / "instructors" / "index.html"
+    ids = parse_page(overview).ids
+    assert {"host-the-site", "grade-a-submission", "change-the-course"} <= ids
+    html = overview.read_text(encoding="utf-8")
+    for page in ("hosting", "grading", "authoring"):
+        assert (site / "instructors" / page / "index.html").is_file()
+        assert f'href="{page}/"' in html

@@ -1,6 +1,7 @@
 """Results for a person at a terminal: causes first, one line per check, and for each failure
 what it expected, what it saw, what to do and where to read. The checks a phase keeps from
-earlier phases follow its own, under "Still holds from Phase M"."""
+earlier phases follow its own, under "Still holds from Phase M", and an instructor's own checks
+come last, under "Held by your instructor"."""
 
 from __future__ import annotations
 
@@ -98,6 +99,15 @@ def render(
             + Text(f"  {passed}/{len(group)}", style="dim")
         )
         for check in group:
+            _check(console, check, verbose, labels)
+    held = result.held
+    if held:
+        console.print()
+        console.print(
+            Text("Held by your instructor", style="bold")
+            + Text(f"  {sum(c.passed for c in held)}/{len(held)}", style="dim")
+        )
+        for check in held:
             _check(console, check, verbose, labels)
     colour = "green" if result.all_passed else "red"
     console.print()

@@ -151,8 +151,8 @@ QUERY_UNBOUNDED = Cause(
 ID_UNBOUNDED = Cause(
     id="book-id-unbounded",
     hint="Bound `book_id` with `Path(ge=1)`: 0 and -3 can never be ids, so FastAPI should refuse "
-    "them with a 422 (a malformed request) before your handler looks them up, and the schema "
-    "then shows the bound.",
+    "them with a 422 (a well-formed request whose value breaks a rule) before your handler looks "
+    "them up, and the schema then shows the bound.",
     anchor=PATH_ANCHOR,
 )
 YEAR_UNBOUNDED = Cause(
