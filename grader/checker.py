@@ -4,7 +4,22 @@ It imports pytest and the grader's plugin (and with it FastAPI) first, then read
 arguments, as one JSON line, from stdin. The grader can therefore start it before it has parsed
 its own command line, and the slow imports overlap that work. Learner code run by the checks
 finds stdin closed.
+
+With `--own-network` it first moves to an empty network namespace of its own (see
+`grader.netns`), before it imports or starts anything, so that every thread and child process of
+the checks lives there; if it cannot, it ends at once with `netns.UNAVAILABLE_EXIT`.
 """
+
+import sys
+
+if "--own-network" in sys.argv[1:]:
+    from grader import netns
+
+    try:
+        netns.enter()
+    except OSError as error:
+        print(f"grader: the checks cannot run in a network namespace: {error}", file=sys.stderr)
+        raise SystemExit(netns.UNAVAILABLE_EXIT) from None
 
 import gc
 
@@ -13,7 +28,6 @@ import gc
 gc.disable()
 
 import json  # noqa: E402
-import sys  # noqa: E402
 
 import pytest  # noqa: E402
 

@@ -12,6 +12,7 @@
     grade serve                the course site on 127.0.0.1, with your progress in its pages
     grade quizzes              every phase's quick check as a QTI zip, for an LMS
     grade gradescope-bundle 1  the autograder zip an instructor uploads to Gradescope
+    grade batch phase-1 DIR    grade a class's submissions (one folder each) into a gradebook
 
 Exit status: 0 all passed (or done), 1 a check failed, 2 nothing could be graded or done.
 """
@@ -123,17 +124,14 @@ WindowOpt = Annotated[
     GRADE_ONE,
     hidden=True,
     epilog="Examples: `grade phase-3` · `grade 3 --solution` · `grade 3 --path ~/submissions/ada`"
-    " · `grade 3 --json` · `grade 3 --batch ~/class` · `grade 3 --path /autograder/submission"
-    " --format gradescope --output /autograder/results/results.json`",
+    " · `grade 3 --json` · `grade 3 --path /autograder/submission"
+    " --format gradescope --output /autograder/results/results.json` · a whole class: "
+    "`grade batch phase-3 ~/class`",
 )
 def grade_phase(
     phase: PhaseArg,
     solution: SolutionOpt = False,
     path: PathOpt = None,
-    batch: Annotated[
-        Path | None,
-        typer.Option("--batch", metavar="DIR", help="grade every submission folder inside DIR"),
-    ] = None,
     json: Annotated[bool, typer.Option("--json", help="short for --format json")] = False,
     fmt: Annotated[
         str | None,
@@ -167,7 +165,6 @@ def grade_phase(
         spec=phase,
         solution=solution,
         path=path,
-        batch=batch,
         as_json=json,
         fmt=fmt,
         output=output,
@@ -229,6 +226,58 @@ def grade_all(
 ) -> None:
     """Grade every phase that is ready; exit 0 only if all of them pass."""
     _run("grade_all", solution=solution, as_json=json, jobs=jobs, timeout=timeout, verbose=verbose)
+
+
+@app.command(
+    epilog="Examples: `grade batch phase-3 ~/class` · `grade batch 3 ~/class -j 4 --limit 300` · "
+    "`grade batch 3 ~/class --output ~/marks --json` · `grade batch 3 ~/class --force`"
+)
+def batch(
+    phase: PhaseArg,
+    submissions: Annotated[
+        Path,
+        typer.Argument(
+            metavar="SUBMISSIONS_DIR", help="one folder per learner, named after the learner"
+        ),
+    ],
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", help="submissions graded at once (default: cores)"),
+    ] = None,
+    limit: Annotated[
+        float | None,
+        typer.Option(
+            "--limit",
+            metavar="SECONDS",
+            help="wall time per submission before it is stopped (default: every check at its "
+            "time limit once)",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", metavar="DIR", help="where phase-NN.csv and .json go (default: ./gradebook)"
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="grade again what the gradebook's cache already has")
+    ] = False,
+    json: Annotated[bool, typer.Option("--json", help="print the gradebook as JSON")] = False,
+    timeout: TimeoutOpt = None,
+) -> None:
+    """Grade every learner's folder in SUBMISSIONS_DIR, in parallel, into a CSV and JSON
+    gradebook (each submission isolated, with a wall limit; a rerun grades only what changed)."""
+    _run(
+        "batch",
+        spec=phase,
+        submissions=submissions,
+        jobs=jobs,
+        limit=limit,
+        output=output,
+        force=force,
+        as_json=json,
+        timeout=timeout,
+    )
 
 
 @app.command(epilog="Examples: `grade doctor` · `grade doctor --json`")

@@ -9,7 +9,18 @@ import sys
 # The command suite's sub-commands besides grading a phase (a test keeps this in step with
 # grader.cli).
 OTHER_COMMANDS = frozenset(
-    {"watch", "hint", "all", "doctor", "reset", "solution", "serve", "quizzes", "gradescope-bundle"}
+    {
+        "watch",
+        "hint",
+        "all",
+        "doctor",
+        "reset",
+        "solution",
+        "serve",
+        "quizzes",
+        "gradescope-bundle",
+        "batch",
+    }
 )
 
 
@@ -17,7 +28,7 @@ def grades_one_phase(args: list[str]) -> bool:
     """Whether the command line asks to grade one phase (`grade phase-3 ...`)."""
     if not args or args[0].startswith("-") or args[0] in OTHER_COMMANDS:
         return False
-    return not {"-h", "--help", "--batch"} & set(args)
+    return not {"-h", "--help"} & set(args)
 
 
 def main() -> None:

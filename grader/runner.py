@@ -82,6 +82,8 @@ class Options:
     memory_mib: int = MEMORY_MIB
     file_mib: int = FILE_MIB
     open_files: int = OPEN_FILES
+    # Run the checks in an empty network namespace of their own (see `grader.netns`).
+    own_network: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,8 +123,11 @@ def plan(course: Course, phase: Phase, extra: ExtraSuite | None = None) -> list[
     return planned
 
 
-def _timeout(course: Course, phase: Phase) -> float:
-    """Seconds per check: the longest that the phase, or a phase it keeps checks of, gives."""
+def check_timeout(course: Course, phase: Phase, timeout: float | None = None) -> float:
+    """Seconds per check: `timeout` when given, else the longest that the phase, or a phase it
+    keeps checks of, gives."""
+    if timeout is not None:
+        return timeout
     homes = [phase, *(course.find(str(number)) for number in {k.phase for k in phase.keeps})]
     return max(p.check_timeout or course.check_timeout for p in homes if p is not None)
 
@@ -294,7 +299,7 @@ def _run_once(
     # the kept checks); the checker runs the planned checks and deselects every other test.
     earlier = sorted({c.home for c in checks if c.home != phase}, key=lambda home: home.number)
     wall = len(checks) * (options.timeout + GRACE_SECONDS) + STARTUP_ALLOWANCE
-    process = checker()
+    process = checker(options.own_network)
     try:
         scratch = process.scratch
         wanted = tuple(check.nodeid for check in checks)
@@ -520,14 +525,19 @@ def grade(
     verbose: bool = False,
     cancel: threading.Event | None = None,
     extra: ExtraSuite | None = None,
+    own_network: bool = False,
 ) -> PhaseResult:
     """Run every check of `phase`, those it keeps from earlier phases, and the instructor's
-    `extra` checks for it, against the Book API in `target` (which is never written)."""
+    `extra` checks for it, against the Book API in `target` (which is never written).
+
+    With `own_network`, the checks run in an empty network namespace (only loopback): the
+    caller has made sure this machine allows it (`grader.netns.available()`)."""
     planned = plan(course, phase, extra)
     options = Options(
-        timeout=_timeout(course, phase) if timeout is None else timeout,
+        timeout=check_timeout(course, phase, timeout),
         verbose=verbose,
         memory_mib=course.memory_mib or MEMORY_MIB,
+        own_network=own_network,
     )
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="grade-copy-") as scratch:

@@ -168,10 +168,12 @@ class Checker:
     FastAPI, and then waits for its pytest arguments on stdin (see `grader.checker`).
 
     Its process group, its mark and its scratch folder (its working folder, events and output)
-    are its own; `end()` leaves nothing of it behind.
+    are its own; `end()` leaves nothing of it behind. With `own_network`, it runs in an empty
+    network namespace of its own, where only loopback exists (see `grader.netns`).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, own_network: bool = False) -> None:
+        self.own_network = own_network
         self.scratch = Path(tempfile.mkdtemp(prefix="grade-run-"))
         (self.scratch / "work").mkdir()
         self.run_id = new_run_id()
@@ -184,7 +186,12 @@ class Checker:
         }
         with self.output.open("wb") as sink, _live_lock:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "grader.checker"],
+                [
+                    sys.executable,
+                    "-m",
+                    "grader.checker",
+                    *(["--own-network"] if own_network else []),
+                ],
                 stdin=subprocess.PIPE,
                 stdout=sink,
                 stderr=subprocess.STDOUT,
@@ -231,10 +238,14 @@ def _end_warm() -> None:
         unused.end()
 
 
-def checker() -> Checker:
-    """The pre-started checker if there is one, else a new one."""
+def checker(own_network: bool = False) -> Checker:
+    """The pre-started checker if there is one (and it is in the network asked for), else a new
+    one."""
     ready, _warm["checker"] = _warm["checker"], None
-    return ready or Checker()
+    if ready is not None and ready.own_network != own_network:
+        ready.end()
+        ready = None
+    return ready or Checker(own_network)
 
 
 def wait(

@@ -74,18 +74,26 @@ def test_a_failing_step_gives_its_own_hint(tmp_path: Path) -> None:
 
 
 def test_batch_grades_each_submission_of_a_class(tmp_path: Path) -> None:
+    # `grade batch` (tests/test_grade_batch.py has the hostile classes); `grade phase --batch`
+    # is gone.
     submissions = tmp_path / "class"
     copy_tree(PHASE_1_SOLUTION, submissions / "ada")
     copy_tree(ROOT / "exercises" / "phase-01", submissions / "brian")
-    (submissions / "notes").mkdir()  # not a submission: no bookapi/ inside
-    run = grade("phase-1", "--batch", str(submissions))
-    assert run.returncode == 1
+    run = grade("batch", "phase-1", str(submissions), cwd=tmp_path)
+    assert run.returncode == 1, run.stderr  # brian's stub has no app: not graded through
     assert "ada" in run.stdout and "6/6" in run.stdout and "0/6" in run.stdout
-    assert "1 of 2 pass every check" in run.stdout
-    data = json.loads(grade("phase-1", "--batch", str(submissions), "--json").stdout)
-    assert [(s["submission"], s["score"]["passed"]) for s in data] == [("ada", 6), ("brian", 0)]
-    empty = grade("phase-1", "--batch", str(submissions / "notes"))
+    assert "1 of 2 pass every check (1 graded, 1 not importable)" in run.stdout
+    data = json.loads(grade("batch", "1", str(submissions), "--json", cwd=tmp_path).stdout)
+    assert [(s["learner"], s["score"], s["status"]) for s in data["submissions"]] == [
+        ("ada", 6, "graded"),
+        ("brian", 0, "not importable"),
+    ]
+    assert (tmp_path / "gradebook" / "phase-01.csv").is_file()
+    (tmp_path / "nobody").mkdir()
+    empty = grade("batch", "phase-1", str(tmp_path / "nobody"), cwd=tmp_path)
     assert empty.returncode == 2 and "No submissions" in empty.stderr
+    gone = grade("phase-1", "--batch", str(submissions))
+    assert gone.returncode == 2 and "--batch" in gone.stderr
 
 
 def test_gradescope_output_scores_each_check() -> None:
@@ -393,7 +401,7 @@ def test_the_entry_point_knows_every_command() -> None:
             ["watch", "3"],
             ["all"],
             ["3", "--help"],
-            ["3", "--batch", "x"],
+            ["batch", "phase-3", "x"],
         )
     )
 

@@ -139,7 +139,14 @@ def test_a_grader_failure_still_writes_a_valid_file(
     monkeypatch.setattr(runner, "grade", broken)
     output = tmp_path / "out" / "results.json"
     code = grade_phase.run(
-        "phase-1", False, SOLUTION, None, False, None, False, fmt="gradescope", output=output
+        spec="phase-1",
+        solution=False,
+        path=SOLUTION,
+        as_json=False,
+        timeout=None,
+        verbose=False,
+        fmt="gradescope",
+        output=output,
     )
     assert code == 2
     results = valid(output)
@@ -148,13 +155,11 @@ def test_a_grader_failure_still_writes_a_valid_file(
     # A run that could not grade does not use up one of the learner's submissions.
     assert results.extra_data == {"graded": False, "error": True}
     # An unknown phase is written the same way.
-    code = grade_phase.run(
-        "phase-99", False, SOLUTION, None, False, None, False, "gradescope", output
-    )
+    code = grade_phase.run("phase-99", False, SOLUTION, False, None, False, "gradescope", output)
     assert code == 2 and "There is no phase" in valid(output).output
     # And so is a wrong option in the autograder's script.
     code = grade_phase.run(
-        "phase-1", False, SOLUTION, None, False, None, False, "gradescope", output, None, 0
+        "phase-1", False, SOLUTION, False, None, False, "gradescope", output, None, 0
     )
     assert code == 2 and "--max-submissions" in valid(output).output
 

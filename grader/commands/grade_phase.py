@@ -1,4 +1,5 @@
-"""`grade phase-N`: grade one phase's exercise, its solution, any folder, or a class's folders.
+"""`grade phase-N`: grade one phase's exercise, its solution, or any folder (a class's folders:
+`grade batch`).
 
 `--format terminal|json|gradescope` (`--json` is short for `--format json`) chooses the output,
 and `--output FILE` writes it to a file. `--extra-checks DIR` adds an instructor's own checks
@@ -8,13 +9,12 @@ when grading fails (see `grader.gradescope.results_file`).
 
 from __future__ import annotations
 
-import sys
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader import progress, runner
-from grader.catalogue import PACKAGE, Course, Phase
+from grader.catalogue import Course, Phase
 from grader.commands import common
 from grader.errors import EXIT_FAILED, EXIT_PASSED, UsageProblem
 from grader.results import PhaseResult
@@ -39,28 +39,6 @@ def save(course: Course, result: PhaseResult) -> None:
         return
     if saved.set_aside is not None:
         common.warn(f"your progress file could not be read; it was moved to {saved.set_aside}.")
-
-
-def _batch(course: Course, phase: Phase, folder: Path, as_json: bool, timeout: float | None) -> int:
-    """Grade every folder inside `folder` that holds a `bookapi/` package, in name order."""
-    from grader.render import batch_table
-
-    folder = folder.expanduser().resolve()
-    if not folder.is_dir():
-        raise UsageProblem(f"There is no folder {folder} to grade.")
-    submissions = sorted(p for p in folder.iterdir() if (p / PACKAGE).is_dir())
-    if not submissions:
-        raise UsageProblem(f"No submissions in {folder}: none of its folders holds `{PACKAGE}/`.")
-    results = {}
-    for submission in submissions:
-        results[submission.name] = runner.grade(course, phase, submission, timeout=timeout)
-        if not as_json:
-            print(f"graded {submission.name}", file=sys.stderr)
-    if as_json:
-        print(batch_table.render_json(results))
-    else:
-        batch_table.render(results)
-    return EXIT_PASSED if all(r.all_passed for r in results.values()) else EXIT_FAILED
 
 
 def extra_checks(course: Course, phase: Phase, folder: Path | None) -> ExtraSuite | None:
@@ -147,7 +125,6 @@ def run(
     spec: str,
     solution: bool,
     path: Path | None,
-    batch: Path | None,
     as_json: bool,
     timeout: float | None,
     verbose: bool,
@@ -158,7 +135,7 @@ def run(
     window: float | None = None,
     metadata: Path | None = None,
 ) -> int:
-    if fmt == "gradescope" and batch is None:
+    if fmt == "gradescope":
         limits = (as_json, max_submissions, window)
         return _gradescope(spec, solution, path, timeout, output, extra, limits, metadata)
     fmt = output_format(as_json, fmt, output)
@@ -166,13 +143,6 @@ def run(
     course = common.course()
     phase = common.phase(course, spec)
     seconds = common.timeout(timeout)
-    if batch is not None:
-        if solution or path is not None or fmt == "gradescope" or extra or output:
-            raise UsageProblem(
-                "--batch grades the folders inside DIR: no --solution, --path, --extra-checks, "
-                "--output or --format gradescope with it."
-            )
-        return _batch(course, phase, batch, fmt == "json", seconds)
     target = common.folder(course, phase, solution=solution, path=path)
     held = extra_checks(course, phase, extra)
     if fmt == "terminal":

@@ -6,7 +6,9 @@ being imported it refuses to start processes at all. A snapshot of the process' 
 children and sockets, taken before and after an import, shows anything the import left running.
 
 The hook is a guard, not a sandbox: code in C (uvloop, a subprocess' own connections) does not
-pass through it. The grader's limits, temporary copy and process group do the rest.
+pass through it. The grader's limits, temporary copy and process group do the rest, and
+`grade batch` runs each submission's checks in an empty network namespace where it can
+(`grader.netns`).
 """
 
 from __future__ import annotations
