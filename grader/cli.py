@@ -264,6 +264,7 @@ def batch(
     ] = False,
     json: Annotated[bool, typer.Option("--json", help="print the gradebook as JSON")] = False,
     timeout: TimeoutOpt = None,
+    extra: ExtraOpt = None,
 ) -> None:
     """Grade every learner's folder in SUBMISSIONS_DIR, in parallel, into a CSV and JSON
     gradebook (each submission isolated, with a wall limit; a rerun grades only what changed)."""
@@ -277,6 +278,7 @@ def batch(
         force=force,
         as_json=json,
         timeout=timeout,
+        extra=extra,
     )
 
 

@@ -554,3 +554,33 @@ def test_a_named_pipe_in_a_submission_does_not_block_its_hash(tmp_path: Path) ->
     hashing.start()
     hashing.join(timeout=30)
     assert found and found[0] != before
+
+
+def test_instructor_held_checks_count_in_the_gradebook(tmp_path: Path) -> None:
+    extra = ROOT / "examples" / "extra-checks"
+    held = _held_ids(extra)
+    submissions = tmp_path / "class"
+    shutil.copytree(SOLUTION, submissions / "ada")
+    shutil.copytree(STUB, submissions / "bo")
+    command = _command("1", str(submissions), "--timeout", PER_CHECK, "--json")
+    tag = uuid.uuid4().hex
+    plain = _run(command, tmp_path, _env(tag), within=120)
+    with_held = _run([*command, "--extra-checks", str(extra)], tmp_path, _env(tag), within=120)
+    # The held checks change what the results depend on: nothing comes from the cache.
+    assert "2 graded, 0 cached" in with_held.stderr, with_held.stderr
+    before = {row["learner"]: row for row in json.loads(plain.stdout)["submissions"]}
+    data = json.loads(with_held.stdout)
+    after = {row["learner"]: row for row in data["submissions"]}
+    assert data["checks"][: len(CHECKS)] == CHECKS
+    assert len(data["checks"]) == len(CHECKS) + len(held)
+    assert after["ada"]["score"] == before["ada"]["score"] + len(held)
+    assert after["ada"]["max"] == len(CHECKS) + len(held)
+    assert after["bo"]["score"] == before["bo"]["score"]  # the stub fails the held checks too
+    assert not _left_behind(tag, "unused")
+
+
+def _held_ids(extra: Path) -> list[str]:
+    import tomllib
+
+    phases = tomllib.loads((extra / "checks.toml").read_text())["phase"]
+    return [check["id"] for phase in phases for check in phase["check"]]

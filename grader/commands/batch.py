@@ -39,14 +39,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader import batch_cache, gradebook, netns, runner
 from grader.catalogue import CATALOGUE_FILE, Course, Phase
 from grader.commands import common
+from grader.commands.grade_phase import extra_checks
 from grader.errors import EXIT_FAILED, EXIT_PASSED, EXIT_UNUSABLE, UsageProblem
 from grader.gradebook import Gradebook, Row, Status
 from grader.limits import GRACE_SECONDS, MEMORY_MIB
+
+if TYPE_CHECKING:
+    from grader.extra import ExtraSuite
 
 EXIT_STOPPED = 130
 # How often the main thread looks up from waiting (Ctrl-C is seen at once either way).
@@ -78,6 +82,7 @@ class Settings:
     timeout: float | None
     limit: float
     own_network: bool
+    extra: ExtraSuite | None = None
 
     def grade(self, submission: Submission, cancel: threading.Event) -> Graded:
         started = time.monotonic()
@@ -89,6 +94,7 @@ class Settings:
                 timeout=self.timeout,
                 cancel=cancel,
                 own_network=self.own_network,
+                extra=self.extra,
             )
         except runner.Cancelled:
             raise
@@ -96,7 +102,7 @@ class Settings:
             row = gradebook.unfinished(
                 submission.learner,
                 Status.CRASHED,
-                len(runner.plan(self.course, self.phase)),
+                len(runner.plan(self.course, self.phase, self.extra)),
                 time.monotonic() - started,
                 f"the grader failed: {type(error).__name__}: {error}",
             )
@@ -241,10 +247,12 @@ def run(
     force: bool,
     as_json: bool,
     timeout: float | None,
+    extra: Path | None = None,
 ) -> int:
     course = common.course()
     phase = common.phase(course, spec)
     seconds = common.timeout(timeout)
+    held = extra_checks(course, phase, extra)
     if jobs is not None and jobs < 1:
         raise UsageProblem("--jobs takes a number of submissions to grade at once, 1 or more.")
     if limit is not None and limit <= 0:
@@ -263,10 +271,12 @@ def run(
         "timeout": runner.check_timeout(course, phase, seconds),
         "memory_mib": course.memory_mib or MEMORY_MIB,
         "own_network": own_network,
+        # The instructor's checks decide the results too: their files are part of the key.
+        "extra": batch_cache.submission_digest(held.root) if held else None,
     }
     settings_key = batch_cache.settings_digest(course.root / CATALOGUE_FILE, phase.key, options)
     cache = batch_cache.Cache(output, phase.number)
-    checks = [planned.key for planned in runner.plan(course, phase)]
+    checks = [planned.key for planned in runner.plan(course, phase, held)]
     rows: dict[str, Row] = {}
     pending: list[Submission] = []
     for folder in folders:
@@ -298,7 +308,7 @@ def run(
     workers = jobs or os.cpu_count() or 1
     try:
         completed = _grade_all(
-            Settings(course, phase, seconds, wall, own_network), pending, workers, finished
+            Settings(course, phase, seconds, wall, own_network, held), pending, workers, finished
         )
     finally:
         report.stop()
