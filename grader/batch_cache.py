@@ -25,7 +25,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from grader.gradebook import Row, Status, write_atomically
+from grader.atomic import write_text
+from grader.gradebook import Row, Status
 from grader.sandbox import _SKIPPED, COPY_LIMIT_MIB
 
 GRADER = Path(__file__).resolve().parent
@@ -139,4 +140,4 @@ class Cache:
     def put(self, entry: str, row: Row, limit: float) -> None:
         data = {"limit": limit, "row": row.model_dump(mode="json", exclude={"learner"})}
         with contextlib.suppress(OSError):
-            write_atomically(self.folder / f"{entry}.json", json.dumps(data, indent=1))
+            write_text(self.folder / f"{entry}.json", json.dumps(data, indent=1))

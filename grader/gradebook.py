@@ -26,13 +26,12 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel
 
+from grader.atomic import write_text
 from grader.results import Outcome, PhaseResult
 
 # Causes that mean the app was never loaded (see the module's docstring).
@@ -149,32 +148,6 @@ def to_json(book: Gradebook) -> str:
     return book.model_dump_json(indent=2) + "\n"
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-# Read once, at import (changing it to read it is not thread-safe).
-_FILE_MODE = 0o666 & ~_umask()
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` with `text` in one step: a reader sees the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(handle, _FILE_MODE)  # as a plain `open()` would have made it
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def paths(output: Path, phase_number: int) -> tuple[Path, Path]:
     """The gradebook's files: `phase-NN.csv` and `phase-NN.json` in `output`."""
     stem = f"phase-{phase_number:02d}"
@@ -183,5 +156,5 @@ def paths(output: Path, phase_number: int) -> tuple[Path, Path]:
 
 def write(book: Gradebook, output: Path, phase_number: int) -> None:
     csv_path, json_path = paths(output, phase_number)
-    write_atomically(csv_path, to_csv(book))
-    write_atomically(json_path, to_json(book))
+    write_text(csv_path, to_csv(book))
+    write_text(json_path, to_json(book))

@@ -13,8 +13,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -22,6 +20,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from grader import atomic
 from grader.catalogue import Course, Phase
 from grader.results import PhaseResult
 
@@ -141,21 +140,6 @@ def load(root: Path, course: Course | None = None) -> Progress:
         return Progress()
 
 
-def _write_atomically(path: Path, data: dict[str, Any]) -> None:
-    """Write to a temporary file beside `path`, then swap it in: a crash or Ctrl-C leaves
-    either the old file or the new one, never half of one."""
-    handle, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(data, stream, indent=2, sort_keys=True)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 @contextlib.contextmanager
 def _locked(root: Path) -> Iterator[None]:
     with (root / LOCK_FILE).open("a") as lock:
@@ -171,7 +155,7 @@ def update(root: Path, course: Course | None, change: Callable[[Progress], None]
     with _locked(root):
         progress = load(root, course)
         change(progress)
-        _write_atomically(path_of(root), progress.to_json())
+        atomic.write_text(path_of(root), json.dumps(progress.to_json(), indent=2, sort_keys=True))
         return progress
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import COURSE, ROOT, copy_tree, course_copy_at, grade_cli
 
-from grader import progress
+from grader import atomic, progress
 from grader.results import CheckResult, Outcome, PhaseResult
 
 PHASE_1 = COURSE.find("1")
@@ -38,7 +38,7 @@ def test_progress_keeps_each_checks_last_result_and_writes_atomically(
     def interrupted(*_args: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(progress.os, "replace", interrupted)
+    monkeypatch.setattr(atomic.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         progress.record(tmp_path, _result(6), COURSE)
     # Ctrl-C mid-write leaves the old file whole, and no temporary file behind.

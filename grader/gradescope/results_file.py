@@ -8,11 +8,8 @@ this one; the file is written on its own, never mixed with stdout.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import sys
-import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -20,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from grader import atomic
 from grader.errors import EXIT_FAILED, EXIT_PASSED, EXIT_UNUSABLE, UsageProblem
 from grader.gradescope.limit import Limit, judge, over_limit_results, read_metadata
 from grader.render import gradescope as renderer
@@ -40,21 +38,8 @@ class Request:
 
 
 def write_atomically(path: Path, data: dict[str, Any]) -> None:
-    """`data` as JSON at `path`: written to a temporary file beside it, then renamed over it."""
-    path = path.expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    handle, temporary = tempfile.mkstemp(prefix=".results-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    """`data` as JSON at `path`, written whole or not at all (see `grader.atomic`)."""
+    atomic.write_text(path.expanduser(), json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def _deliver(output: Path | None, data: dict[str, Any]) -> None:
