@@ -23,4 +23,4 @@ start_postgres
 start_redis
 
 export NO_MKDOCS_2_WARNING=1
-python -m pytest -n auto "$@"
+python -m pytest -n auto --durations=30 "$@"

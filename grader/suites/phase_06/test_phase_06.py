@@ -80,6 +80,8 @@ PRICE_LAG_SHARE = 0.5
 COVER_SECONDS = 0.5
 # While a cover is being computed, GET /health must answer within this share of its time.
 COVER_LAG_SHARE = 0.4
+# How many times the cover is timed before a late /health counts as a blocked loop.
+COVER_TRIES = 3
 # How often the probe sends GET /health while slow requests are in flight.
 PROBE_EVERY = 0.02
 
@@ -945,9 +947,10 @@ def test_loop_free_during_cover_work(monkeypatch: pytest.MonkeyPatch) -> None:
     rounds = rounds_for(COVER_SECONDS)
     monkeypatch.setenv(ROUNDS_VARIABLE, str(rounds))
     app = load_app()
-    title, isbn = "The Other Wind", isbn13()
+    title = "The Other Wind"
 
     async def scenario(client: Any) -> tuple[float, list[float], int]:
+        isbn = isbn13()
         book_id = await add_book_async(client, title, isbn)
         first = await ask(client, "GET", f"/books/{book_id}/cover")  # a process pool starts...
         if first.status_code != 200:
@@ -961,7 +964,12 @@ def test_loop_free_during_cover_work(monkeypatch: pytest.MonkeyPatch) -> None:
                 raise cover_failure(app, answer.describe())
         return one.seconds, lags, thread_tokens()
 
-    one, lags, tokens = run(app, scenario)
+    # A blocked loop holds every probe taken during the cover, on every try; a free one can
+    # still meet one late probe when another process takes the CPU. The best of a few tries.
+    tries = [run(app, scenario)]
+    while len(tries) < COVER_TRIES and max(tries[-1][1]) >= COVER_LAG_SHARE * tries[-1][0]:
+        tries.append(run(app, scenario))
+    one, lags, tokens = min(tries, key=lambda found: max(found[1]) / found[0])
     worst = max(lags)
     record(
         "loop_free_during_cover_work",
