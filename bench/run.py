@@ -677,11 +677,100 @@ def render(report: dict[str, Any]) -> None:
         console.print(table)
 
 
+def _yes(met: bool) -> str:
+    return "met" if met else "**not met**"
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The figures as Markdown tables, for the instructors' page (docs/instructors/)."""
+    lines: list[str] = []
+    if "phases" in report:
+        lines += [
+            "| Phase | checks | `grade phase-N --solution` | floor (bare pytest) | ratio | goal "
+            "| met | what dominates the floor |",
+            "| ---: | ---: | ---: | ---: | ---: | --- | --- | --- |",
+        ]
+        for row in report["phases"]:
+            top = row["floor_slowest"][0] if row["floor_slowest"] else None
+            slow = f"`{top['test']}` ({top['when']}, {top['seconds']:.2f} s)" if top else ""
+            lines.append(
+                f"| {row['phase']} | {row['checks']} | {row['grade_s']:.2f} s | "
+                f"{row['floor_s']:.2f} s | {row['ratio']:.2f} | ≤ {row['goal_s']:g} s, "
+                f"≤ {GOALS['ratio']:g} | {_yes(row['time_met'])}, {_yes(row['ratio_met'])} "
+                f"| {slow} |"
+            )
+        lines.append("")
+    rows = []
+    if "all" in report:
+        r = report["all"]
+        rows.append(
+            (
+                "`grade all --solution`",
+                f"{r['seconds']:.1f} s",
+                f"≤ {r['goal_s']:g} s",
+                _yes(r["met"]),
+            )
+        )
+    if "batch" in report:
+        r = report["batch"]
+        for jobs, figures in r["jobs"].items():
+            rows.append(
+                (
+                    f"`grade batch phase-{r['phase']}`, {r['submissions']} copies, `-j {jobs}`",
+                    f"{figures['seconds']:.1f} s, {figures['per_minute']:.0f} per minute",
+                    "",
+                    "",
+                )
+            )
+        rows.append(("speed-up from 1 to 2 workers", f"{r['speedup']:.2f}x", "", ""))
+    if "serve" in report:
+        r = report["serve"]
+        rows.append(
+            (
+                "`grade serve` to its first page",
+                f"{r['seconds']:.2f} s",
+                f"≤ {r['goal_s']:g} s",
+                _yes(r["met"]),
+            )
+        )
+    if "build" in report:
+        r = report["build"]
+        rows.append(
+            ("`mkdocs build`", f"{r['seconds']:.1f} s", f"≤ {r['goal_s']:g} s", _yes(r["met"]))
+        )
+    if rows:
+        lines += ["| Measure | figure | goal | met |", "| --- | ---: | --- | --- |"]
+        lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+        lines.append("")
+    if "site_weight" in report:
+        r = report["site_weight"]
+        lines += [
+            "| Phase page | files | HTML | CSS | JS | images | total | gzip | with mermaid "
+            "(gzip) | search index, on use (gzip) | ≤ 600 kB |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        ]
+        for page in r["pages"]:
+            kinds = page["by_kind"]
+            images = sum(v for k, v in kinds.items() if k not in {"html", "css", "js"})
+            lines.append(
+                f"| {page['phase']} | {page['files']} | {kinds.get('html', 0) / KB:.0f} | "
+                f"{kinds.get('css', 0) / KB:.0f} | {kinds.get('js', 0) / KB:.0f} | "
+                f"{images / KB:.0f} | {page['bytes'] / KB:.0f} | {page['gzip_bytes'] / KB:.0f} | "
+                f"{page['with_diagram_library'] / KB:.0f} "
+                f"({page['with_diagram_library_gzip'] / KB:.0f}) | "
+                f"{r['search_index_bytes'] / KB:.0f} ({r['search_index_gzip_bytes'] / KB:.0f}) | "
+                f"{_yes(page['met'])} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs per figure (median)")
     parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS))
     parser.add_argument("--json", type=Path, default=ROOT / "build" / "bench.json")
+    parser.add_argument("--markdown", type=Path, help="also write the tables as Markdown here")
     parser.add_argument("--phases", nargs="+", type=int, help="only these phases")
     parser.add_argument(
         "--site", type=Path, help="a built site to weigh (default: ./site, built if stale)"
@@ -727,6 +816,9 @@ def main(argv: list[str] | None = None) -> int:
     options.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     render(report)
     print(f"\nJSON: {options.json}")
+    if options.markdown:
+        options.markdown.write_text(markdown(report), encoding="utf-8")
+        print(f"Markdown: {options.markdown}")
     return 0
 
 
