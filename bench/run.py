@@ -3,6 +3,7 @@
     python bench/run.py                          # every section, medians of 5 runs
     python bench/run.py --repeat 3 --only phases all
     python bench/run.py --only site-weight --repeat 1 --json /tmp/bench.json
+    python bench/run.py --show build/bench.json --markdown /tmp/tables.md   # measure nothing
 
 Sections (`--only`): phases, all, batch, serve, build, site-weight. Every figure is the median
 of `--repeat` runs in this one invocation (`grade batch` runs `--batch-repeat` times: one run
@@ -38,6 +39,10 @@ What is timed
   disables plugin auto-loading and pytest's unused plugins, uses `--assert=plain`, and freezes
   the import-time heap (`grader/checker.py`); the floor is plain pytest, so a ratio below 1 is
   possible.
+- The **lean floor**: the floor with the grader's own pytest options added (plugin auto-loading
+  off, pytest's unused plugins off, `--assert=plain`, deprecations as errors): the pytest
+  process `grade` runs, without anything `grade` does around it. `grade` / lean is what the
+  grader itself costs.
 - `grade all --solution`: the whole command (it grades the phases in parallel, one per core).
 - `grade batch phase-N DIR --force -j J`: 30 copies of phase N's solution (default Phase 1),
   with J = 1 and 2, into a scratch gradebook; throughput in submissions per minute.
