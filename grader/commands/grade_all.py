@@ -34,7 +34,9 @@ def run(
         return runner.grade(course, phase, target, timeout=seconds, verbose=verbose)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(one, phases))
+        # The longest first, so that no long phase starts last while the other cores idle.
+        futures = {phase.number: pool.submit(one, phase) for phase in longest_first(course)}
+        results = [futures[phase.number].result() for phase in phases]
     elapsed = time.perf_counter() - started
     if not solution:
         for result in results:
@@ -46,6 +48,20 @@ def run(
         if verbose:
             _details(results)
     return EXIT_PASSED if all(r.all_passed for r in results) else EXIT_FAILED
+
+
+def longest_first(course: Course) -> list[Phase]:
+    """The ready phases, the likely longest to grade first: those whose checks may take the
+    longest (the live checks of Phase 10, the learner's own test runs of Phase 9), then those
+    with the most checks (later phases keep more of the earlier ones)."""
+    return sorted(
+        course.ready_phases,
+        key=lambda phase: (
+            -runner.check_timeout(course, phase),
+            -len(runner.plan(course, phase)),
+            phase.number,
+        ),
+    )
 
 
 def _details(results: list[PhaseResult]) -> None:
