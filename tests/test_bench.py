@@ -50,13 +50,14 @@ def test_a_page_weighs_what_it_makes_the_browser_load(tmp_path: Path) -> None:
         '<a href="../assets/unused.js">not loaded</a>'
     )
     css = (site / "assets" / "main.css").stat().st_size
-    shared = page.stat().st_size + css + 700 + 300 + 50
+    shared = page.stat().st_size + css + 700 + 300  # the search worker loads on use only
     bench = bench_module()
     light = bench.page_weight(site, page, "light")
     dark = bench.page_weight(site, page, "dark")
     assert sum(light.files.values()) == shared + 40
     assert sum(dark.files.values()) == shared + 4000
     assert "assets/unused.js" not in light.files
+    assert "assets/worker.js" not in light.files
 
 
 def test_the_script_writes_its_figures_as_json(tmp_path: Path, site: Path) -> None:

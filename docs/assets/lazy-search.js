@@ -1,11 +1,12 @@
 /* The search index, fetched when the search is first wanted.
 
-   Material asks for search/search_index.json (about 450 KB, more than the rest of a page) as
-   soon as any page opens, whether or not the reader ever searches. This script, loaded before
-   Material's own, holds that one request back until the reader opens the search: a click or a
-   tap on it, focus in its field, one of the keys that open it (/, s, f), or a link with ?q=.
-   Search then shows "Initializing search" for the moment the index takes to arrive.
-   The offline build loads its index as a script, not this request: it is left as it is. */
+   Material asks for search/search_index.json (about 450 KB, more than the rest of a page) and
+   starts its search worker (40 KB) as soon as any page opens, whether or not the reader ever
+   searches. This script, loaded before Material's own, holds both back until the reader opens
+   the search: a click or a tap on it, focus in its field, one of the keys that open it (/, s,
+   f), or a link with ?q=. Search then shows "Initializing search" for the moment they take.
+   The offline build (opened from file://) loads its index as a script and its worker through a
+   shim: it is left as it is. */
 (() => {
   "use strict";
 
@@ -33,6 +34,34 @@
     }
     return send.apply(this, args);
   };
+
+  // The worker: a stand-in that keeps Material's messages until the real one starts.
+  const SEARCH_WORKER = /\/workers\/search\.[^/]*\.js$/;
+  const RealWorker = window.Worker;
+  if (RealWorker && location.protocol !== "file:") {
+    window.Worker = function (url, options) {
+      if (wanted || !SEARCH_WORKER.test(String(url).split(/[?#]/)[0])) {
+        return new RealWorker(url, options);
+      }
+      const standIn = new EventTarget();
+      const waiting = [];
+      let real = null;
+      standIn.postMessage = (message) => (real ? real.postMessage(message) : waiting.push(message));
+      standIn.terminate = () => real && real.terminate();
+      held.push(() => {
+        real = new RealWorker(url, options);
+        for (const kind of ["message", "messageerror", "error"]) {
+          real.addEventListener(kind, (event) =>
+            standIn.dispatchEvent(
+              kind === "error" ? new Event("error") : new MessageEvent(kind, { data: event.data })
+            )
+          );
+        }
+        for (const message of waiting.splice(0)) real.postMessage(message);
+      });
+      return standIn;
+    };
+  }
 
   const inSearch = (target) =>
     target instanceof Element && target.closest('.md-search, label[for="__search"]') !== null;
