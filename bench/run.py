@@ -645,6 +645,38 @@ def _mark(met: bool) -> str:
     return "[green]met[/green]" if met else "[red]not met[/red]"
 
 
+def _command_rows(
+    report: dict[str, Any], mark: Callable[[bool], str], code: Callable[[str], str]
+) -> list[tuple[str, str, str, str]]:
+    """The commands' figures (measure, figure, goal, met) for either renderer: `mark` says met
+    or not, `code` shows a command line."""
+    rows = []
+
+    def timed(measure: str, r: dict[str, Any]) -> tuple[str, str, str, str]:
+        return measure, f"{r['seconds']:.2f} s", f"≤ {r['goal_s']:g} s", mark(r["met"])
+
+    if "all" in report:
+        rows.append(timed(code("grade all --solution"), report["all"]))
+    if "batch" in report:
+        r = report["batch"]
+        command = code(f"grade batch phase-{r['phase']}")
+        for jobs, figures in r["jobs"].items():
+            rows.append(
+                (
+                    f"{command}, {r['submissions']} copies, {code(f'-j {jobs}')}",
+                    f"{figures['seconds']:.1f} s, {figures['per_minute']:.1f} a minute",
+                    "",
+                    "",
+                )
+            )
+        rows.append(("speed-up from 1 to 2 workers", f"{r['speedup']:.2f} times", "", ""))
+    if "serve" in report:
+        rows.append(timed(code("grade serve") + " to its first page", report["serve"]))
+    if "build" in report:
+        rows.append(timed(code("mkdocs build"), report["build"]))
+    return rows
+
+
 def render(report: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -696,34 +728,8 @@ def render(report: dict[str, Any]) -> None:
     table = Table(title="Commands and the site")
     for name in ("measure", "figure", "goal", "met"):
         table.add_column(name)
-    if "all" in report:
-        r = report["all"]
-        table.add_row(
-            "grade all --solution", f"{r['seconds']:.2f} s", f"≤ {r['goal_s']:g} s", _mark(r["met"])
-        )
-    if "batch" in report:
-        r = report["batch"]
-        for jobs, figures in r["jobs"].items():
-            table.add_row(
-                f"grade batch phase-{r['phase']}, {r['submissions']} copies, -j {jobs}",
-                f"{figures['seconds']:.1f} s = {figures['per_minute']:.1f} per minute",
-                "",
-                "",
-            )
-        table.add_row("  speed-up from -j 1 to -j 2", f"{r['speedup']:.2f}x", "", "")
-    if "serve" in report:
-        r = report["serve"]
-        table.add_row(
-            "grade serve → first page",
-            f"{r['seconds']:.2f} s",
-            f"≤ {r['goal_s']:g} s",
-            _mark(r["met"]),
-        )
-    if "build" in report:
-        r = report["build"]
-        table.add_row(
-            "mkdocs build", f"{r['seconds']:.2f} s", f"≤ {r['goal_s']:g} s", _mark(r["met"])
-        )
+    for row in _command_rows(report, _mark, lambda text: text):
+        table.add_row(*row)
     if table.rows:
         console.print(table)
     if "site_weight" in report:
@@ -786,44 +792,7 @@ def markdown(report: dict[str, Any]) -> str:
                 f"{row['lean_floor_s']:.2f} s | {ratio} | {slow} |"
             )
         lines.append("")
-    rows = []
-    if "all" in report:
-        r = report["all"]
-        rows.append(
-            (
-                "`grade all --solution`",
-                f"{r['seconds']:.1f} s",
-                f"≤ {r['goal_s']:g} s",
-                _yes(r["met"]),
-            )
-        )
-    if "batch" in report:
-        r = report["batch"]
-        for jobs, figures in r["jobs"].items():
-            rows.append(
-                (
-                    f"`grade batch phase-{r['phase']}`, {r['submissions']} copies, `-j {jobs}`",
-                    f"{figures['seconds']:.1f} s, {figures['per_minute']:.0f} a minute",
-                    "",
-                    "",
-                )
-            )
-        rows.append(("speed-up from 1 to 2 workers", f"{r['speedup']:.2f} times", "", ""))
-    if "serve" in report:
-        r = report["serve"]
-        rows.append(
-            (
-                "`grade serve` to its first page",
-                f"{r['seconds']:.2f} s",
-                f"≤ {r['goal_s']:g} s",
-                _yes(r["met"]),
-            )
-        )
-    if "build" in report:
-        r = report["build"]
-        rows.append(
-            ("`mkdocs build`", f"{r['seconds']:.1f} s", f"≤ {r['goal_s']:g} s", _yes(r["met"]))
-        )
+    rows = _command_rows(report, _yes, lambda text: f"`{text}`")
     if rows:
         lines += ["| Measure | figure | goal | met |", "| --- | ---: | --- | --- |"]
         lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
