@@ -215,15 +215,19 @@ def _keeps(phase: Phase, table: dict[str, Any], earlier: dict[int, Phase]) -> tu
     return tuple(sorted(found, key=lambda kept: (kept.phase, order[kept.phase, kept.check.id])))
 
 
+def read_toml(path: Path, error: type[ValueError] = CatalogueError) -> dict[str, Any]:
+    """The TOML file at `path`; a file that cannot be read or parsed raises `error`, saying so."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as problem:
+        raise error(f"cannot read {path}: {problem.strerror}") from problem
+    except tomllib.TOMLDecodeError as problem:
+        raise error(f"{path} is not valid TOML: {problem}") from problem
+
+
 def load_course(root: Path) -> Course:
     """Read `course.toml` in the course folder `root`."""
-    path = root / CATALOGUE_FILE
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise CatalogueError(f"cannot read {path}: {error.strerror}") from error
-    except tomllib.TOMLDecodeError as error:
-        raise CatalogueError(f"{path} is not valid TOML: {error}") from error
+    data = read_toml(root / CATALOGUE_FILE)
     course = _require(data, "course", dict, CATALOGUE_FILE)
     tables = data.get("phase", [])
     listed = tuple(_phase(table) for table in tables)

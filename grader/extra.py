@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import ast
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader.catalogue import CatalogueError, Check, Course, Phase
+from grader.catalogue import CatalogueError, Check, Course, Phase, read_toml
 
 EXTRA_FILE = "checks.toml"
 # Gradescope's visibility settings for a test, and the one held checks get by default.
@@ -168,12 +167,7 @@ def load_extra(root: Path, course: Course, phase: Phase) -> ExtraSuite:
     and no id repeats one of the phase's own or kept checks."""
     root = root.expanduser().resolve()
     path = root / EXTRA_FILE
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ExtraChecksError(f"cannot read {path}: {error.strerror}") from error
-    except tomllib.TOMLDecodeError as error:
-        raise ExtraChecksError(f"{path} is not valid TOML: {error}") from error
+    data = read_toml(path, ExtraChecksError)
     tables = data.get("phase", [])
     if not isinstance(tables, list) or not tables:
         raise ExtraChecksError(f"{path} lists no [[phase]]")
