@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -56,6 +59,42 @@ def course_copy_at(root: Path, *phases: int, catalogue_upto: int | None = None) 
         copy_tree(ROOT / phase.exercise, root / phase.exercise)
         copy_tree(ROOT / phase.solution, root / phase.solution)
     return root
+
+
+@contextlib.contextmanager
+def started_in_group(
+    command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[str]]:
+    """A process in a group of its own, always killed with its group at the end."""
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        yield process
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+
+
+def run_in_group(
+    command: list[str],
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    within: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    """`command` run to its end (at most `within` seconds) in a group of its own, which is gone
+    when it returns."""
+    with started_in_group(command, cwd, env) as process:
+        stdout, stderr = process.communicate(timeout=within)
+        return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
 def processes_with(*needles: bytes) -> list[str]:

@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import signal
-import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
 
-from conftest import READY, ROOT
+from conftest import READY, ROOT, run_in_group
 
 SCRIPT = ROOT / "bench" / "run.py"
 
@@ -64,22 +61,9 @@ def test_the_script_writes_its_figures_as_json(tmp_path: Path, site: Path) -> No
     written = tmp_path / "bench.json"
     command = [sys.executable, str(SCRIPT), "--only", "site-weight", "--repeat", "1"]
     command += ["--site", str(site), "--json", str(written)]
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        output, _ = process.communicate(timeout=120)
-    finally:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        process.wait()
-    assert process.returncode == 0, output.decode()
+    done = run_in_group(command, cwd=ROOT)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
     report = json.loads(written.read_text())
     weights = report["site_weight"]
     assert [page["phase"] for page in weights["pages"]] == [p.number for p in READY if p.page]
@@ -89,4 +73,4 @@ def test_the_script_writes_its_figures_as_json(tmp_path: Path, site: Path) -> No
         assert page["with_diagram_library"] == page["bytes"] + weights["mermaid_bytes"]
     index = site / "search" / "search_index.json"
     assert weights["search_index_bytes"] == index.stat().st_size
-    assert b"Lesson pages" in output
+    assert "Lesson pages" in done.stdout

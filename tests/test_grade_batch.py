@@ -24,12 +24,11 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, copy_tree, processes_with
+from conftest import ROOT, copy_tree, processes_with, run_in_group, started_in_group
 
 from grader.sandbox import COPY_LIMIT_MIB
 
@@ -233,35 +232,6 @@ def _env(tag: str) -> dict[str, str]:
     return {**os.environ, "NO_COLOR": "1", "GRADE_TEST_TAG": tag}
 
 
-@contextlib.contextmanager
-def _started(command: list[str], cwd: Path, env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
-    """A process in a group of its own, always killed with its group at the end."""
-    process = subprocess.Popen(
-        command,
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        yield process
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
-
-
-def _run(
-    command: list[str], cwd: Path, env: dict[str, str], within: float
-) -> subprocess.CompletedProcess[str]:
-    with _started(command, cwd, env) as process:
-        stdout, stderr = process.communicate(timeout=within)
-        return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
-
-
 def _gradebook(output: Path) -> tuple[dict, list[dict[str, str]]]:
     data = json.loads((output / "phase-01.json").read_text())
     rows = list(csv.DictReader(io.StringIO((output / "phase-01.csv").read_text())))
@@ -317,7 +287,7 @@ def test_a_hostile_class_is_graded_in_parallel_and_a_rerun_grades_nothing_new(
         *("--output", str(output)),
     ]
     started = time.monotonic()
-    first = _run(command, tmp_path, _env(tag), within=WHOLE_BATCH_WITHIN)
+    first = run_in_group(command, tmp_path, _env(tag), within=WHOLE_BATCH_WITHIN)
     elapsed = time.monotonic() - started
 
     assert first.returncode == 1, first.stderr  # graded through, but not every one: 1
@@ -332,7 +302,7 @@ def test_a_hostile_class_is_graded_in_parallel_and_a_rerun_grades_nothing_new(
     assert not list(submissions.glob("*/bookapi/huge.bin"))
 
     before = {name: (output / name).read_bytes() for name in ("phase-01.csv", "phase-01.json")}
-    again = _run(command, tmp_path, _env(tag), within=120)
+    again = run_in_group(command, tmp_path, _env(tag), within=120)
     assert again.returncode == 1, again.stderr
     assert "0 graded, 30 cached" in again.stderr, again.stderr
     assert {name: (output / name).read_bytes() for name in before} == before
@@ -356,7 +326,7 @@ def test_a_submission_over_the_wall_limit_is_stopped_and_force_grades_again(
     output = tmp_path / "gradebook"
     # The quick one takes about a second, the slow one more than 20 s: 8 s tells them apart.
     command = _command("1", str(submissions), "--timeout", SLOW_PER_CHECK, "--limit", "8")
-    first = _run(command, tmp_path, _env(tag), within=120)
+    first = run_in_group(command, tmp_path, _env(tag), within=120)
     assert first.returncode == 1 and "2 graded, 0 cached" in first.stderr, first.stderr
     data, rows = _gradebook(output)  # the default output folder: ./gradebook
     _expect_rows(data, rows, learners)
@@ -364,9 +334,9 @@ def test_a_submission_over_the_wall_limit_is_stopped_and_force_grades_again(
     assert "8 s limit" in slow["detail"]
     assert not _left_behind(tag, nap)
 
-    cached = _run(command, tmp_path, _env(tag), within=120)
+    cached = run_in_group(command, tmp_path, _env(tag), within=120)
     assert "0 graded, 2 cached" in cached.stderr, cached.stderr
-    forced = _run([*command, "--force"], tmp_path, _env(tag), within=120)
+    forced = run_in_group([*command, "--force"], tmp_path, _env(tag), within=120)
     assert forced.returncode == 1 and "2 graded, 0 cached" in forced.stderr, forced.stderr
     _expect_rows(*_gradebook(output), learners)
     assert not _left_behind(tag, nap)
@@ -380,7 +350,7 @@ def test_ctrl_c_keeps_a_valid_gradebook_of_what_was_finished(tmp_path: Path) -> 
         learner.build(submissions, nap)
     output = tmp_path / "out"
     command = _command("1", str(submissions), "-j", "1", "--timeout", SLOW_PER_CHECK, "--output")
-    with _started([*command, str(output)], tmp_path, _env(tag)) as batch:
+    with started_in_group([*command, str(output)], tmp_path, _env(tag)) as batch:
         deadline = time.monotonic() + 120
         finished: list[str] = []
         while len(finished) < len(done) and time.monotonic() < deadline:
@@ -491,7 +461,7 @@ def test_each_submission_runs_in_an_empty_network_namespace(tmp_path: Path) -> N
         str(outer),
         *_command("1", str(tmp_path / "class"), "--timeout", "10", "--output", str(tmp_path)),
     ]
-    run = _run(command, tmp_path, _env(uuid.uuid4().hex), within=120)
+    run = run_in_group(command, tmp_path, _env(uuid.uuid4().hex), within=120)
     assert run.returncode == 0, run.stderr
     assert "network namespace" not in run.stderr  # no fallback warning
     _expect_rows(*_gradebook(tmp_path), [learner])
@@ -566,8 +536,10 @@ def test_instructor_held_checks_count_in_the_gradebook(tmp_path: Path) -> None:
     shutil.copytree(STUB, submissions / "bo")
     command = _command("1", str(submissions), "--timeout", PER_CHECK, "--json")
     tag = uuid.uuid4().hex
-    plain = _run(command, tmp_path, _env(tag), within=120)
-    with_held = _run([*command, "--extra-checks", str(extra)], tmp_path, _env(tag), within=120)
+    plain = run_in_group(command, tmp_path, _env(tag), within=120)
+    with_held = run_in_group(
+        [*command, "--extra-checks", str(extra)], tmp_path, _env(tag), within=120
+    )
     # The held checks change what the results depend on: nothing comes from the cache.
     assert "2 graded, 0 cached" in with_held.stderr, with_held.stderr
     before = {row["learner"]: row for row in json.loads(plain.stdout)["submissions"]}

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import stat
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
-from conftest import COURSE, ROOT, copy_tree, grade_cli
+from conftest import COURSE, ROOT, copy_tree, grade_cli, run_in_group
 from pydantic import BaseModel, ConfigDict
 
 from grader import runner
@@ -278,23 +277,9 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _run_autograder(layout: Path, env: dict[str, str]) -> None:
     """`run_autograder` in its own process group, which is gone when it returns."""
-    process = subprocess.Popen(
-        ["bash", str(layout / "source" / "run_autograder")],
-        env={**os.environ, "AUTOGRADER_ROOT": str(layout), **env},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        shown, _ = process.communicate(timeout=120)
-    finally:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.wait()
-    assert process.returncode == 0, shown
+    command = ["bash", str(layout / "source" / "run_autograder")]
+    done = run_in_group(command, env={**os.environ, "AUTOGRADER_ROOT": str(layout), **env})
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_the_bundle_grades_a_simulated_autograder(bundle: Path, tmp_path: Path) -> None:
