@@ -3,8 +3,9 @@
     run = run_learner_tests(copy_of(target_path()), seconds=8, env=environment)
     run.passed, run.failed, run.tests[0].async_requests ...
 
-The tests run in a pytest process of their own (`python -m pytest`), started from the checks'
-process: in a process group of its own, with a time limit, with only the plugins the grader
+The tests run in a pytest process of their own, forked from the warm Python (`grader.kit.warm`:
+pytest and the web stack already imported, nothing else), or started as `python -m pytest` when
+there is none: in a process group of its own, with a time limit, with only the plugins the grader
 names (`PYTEST_DISABLE_PLUGIN_AUTOLOAD`; anyio's, for `@pytest.mark.anyio` tests, and the
 grader's `learner_plugin`, which reports each test as a JSON line), no cache written, and
 deprecation warnings as errors. Whatever happens, nothing of it outlives the call: the group is
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.limits import DEPRECATION_WARNINGS
+from grader.kit.warm import Unavailable, run_warm
 from grader.sandbox import wait
 
 PLUGIN = Path(__file__).with_name("learner_plugin.py")
@@ -189,24 +191,21 @@ def run_learner_tests(
             "NO_COLOR": "1",
         }
         output = scratch / "output.txt"
+        output.touch()
+        command = _command(folder, tests, report, mutant, reverse)
         started = time.monotonic()
-        with output.open("wb") as sink:
-            process = subprocess.Popen(
-                _command(folder, tests, report, mutant, reverse),
+        try:
+            run.exitstatus = run_warm(
+                command[3:],
                 cwd=folder,
                 env=environment,
-                stdin=subprocess.DEVNULL,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
+                path=python_path,
+                output=output,
+                seconds=max(0.1, seconds),
             )
-        try:
-            # Not reaped yet, so that its process group cannot be reused before it is killed.
-            run.exitstatus = wait(process, max(0.1, seconds))
-            run.timed_out = run.exitstatus is None
-        finally:
-            # Also when the check itself is stopped (its time limit): leave nothing running.
-            _kill(process)
+        except Unavailable:
+            run.exitstatus = _run_cold(command, folder, environment, output, seconds)
+        run.timed_out = run.exitstatus is None
         run.seconds = time.monotonic() - started
         _read_report(report, run)
         with output.open("rb") as stream:
@@ -215,6 +214,28 @@ def run_learner_tests(
         return run
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run_cold(
+    command: list[str], folder: Path, environment: dict[str, str], output: Path, seconds: float
+) -> int | None:
+    """`python -m pytest` in a new interpreter: its exit status, or None after `seconds`."""
+    with output.open("wb") as sink:
+        process = subprocess.Popen(
+            command,
+            cwd=folder,
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        # Not reaped yet, so that its process group cannot be reused before it is killed.
+        return wait(process, max(0.1, seconds))
+    finally:
+        # Also when the check itself is stopped (its time limit): leave nothing running.
+        _kill(process)
 
 
 def _read_report(report: Path, run: LearnerRun) -> None:
