@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.limits import DEPRECATION_WARNINGS
 from grader.kit.warm import Unavailable, run_warm
+from grader.limits import DEPRECATION_WARNINGS
 from grader.sandbox import wait
 
 PLUGIN = Path(__file__).with_name("learner_plugin.py")

@@ -121,7 +121,13 @@ def _kill_group(pid: int) -> None:
 
 
 def run_warm(
-    args: list[str], *, cwd: Path, env: dict[str, str], path: list[str], output: Path, seconds: float
+    args: list[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    path: list[str],
+    output: Path,
+    seconds: float,
 ) -> int | None:
     """pytest with `args`, forked from the warm Python: its exit status, or None after `seconds`."""
     warm_up()
@@ -132,9 +138,8 @@ def run_warm(
     deadline = time.monotonic() + seconds
     server.next_id += 1
     ident = server.next_id
-    server.send(
-        {"id": ident, "cwd": str(cwd), "env": env, "path": path, "args": args, "output": str(output)}
-    )
+    request = {"id": ident, "cwd": str(cwd), "env": env, "path": path, "args": args}
+    server.send({**request, "output": str(output)})
     pid: int | None = None
     try:
         while True:

@@ -9,11 +9,13 @@ a check, never imported the learner's code, and gets the run's working directory
 session (process group) of its own, exactly as `python -m pytest` would.
 
 Not `anyio.pytest_plugin`: pytest warns that a plugin imported before it starts cannot have
-its asserts rewritten. Run as a script (`python -P warm_server.py`), never imported. Protocol, one JSON object per line:
-stdin takes `{"id", "cwd", "env", "path", "args", "output"}`; stdout answers `{"id", "pid"}` once
-the child is forked and `{"id", "exit"}` when it has ended (its exit status; -N for a signal).
-Before reaping a child the server kills the child's process group, so nothing the run started
-outlives it. At the end of stdin it kills the groups of the children still running and exits.
+its asserts rewritten. Run as a script (`python -P warm_server.py`), never imported.
+
+Protocol, one JSON object per line: stdin takes `{"id", "cwd", "env", "path", "args",
+"output"}`; stdout answers `{"id", "pid"}` once the child is forked and `{"id", "exit"}` when it
+has ended (its exit status; -N for a signal). Before reaping a child the server kills the
+child's process group, so nothing the run started outlives it. At the end of stdin it kills the
+groups of the children still running and exits.
 """
 
 import json
