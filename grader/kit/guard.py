@@ -176,6 +176,8 @@ def snapshot() -> Snapshot:
 def bound_ports(inodes: frozenset[int]) -> list[int]:
     """The local ports the sockets `inodes` serve on: listening TCP, bound UDP (IPv4 and 6)."""
     ports: list[int] = []
+    if not inodes:  # no new socket: nothing to look up (reading /proc/net costs milliseconds)
+        return ports
     for table in ("tcp", "tcp6", "udp", "udp6"):
         try:
             lines = Path(f"/proc/net/{table}").read_text().splitlines()[1:]

@@ -9,10 +9,15 @@ from fastapi import FastAPI
 
 from grader.kit import GradingClient, load_app
 from grader.kit.hashing import cheapen_argon2
+from grader.kit.tls import share_default_tls_context
 from grader.kit.warm import warm_up
 
 # The fixture of the checks that run the learner's own tests (Phase 9's, kept by Phase 10).
 LEARNER_TESTS_FIXTURE = "workspace"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    share_default_tls_context()
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
