@@ -28,6 +28,10 @@ class Check:
     # Further hints, each a little more concrete than the last (never the solution's code):
     # `grade hint` reveals them one call at a time, after the failure's own hint.
     steps: tuple[str, ...] = ()
+    # Checks of one phase with the same `shares` run in the same process when a phase's checks
+    # are split between processes: they share what their suite's module holds (Phase 9's runs
+    # of the learner's tests).
+    shares: str = ""
 
     @property
     def test_name(self) -> str:
@@ -134,6 +138,7 @@ def _check(table: dict[str, Any], where: str) -> Check:
         hint=_require(table, "hint", str, where),
         anchor=_require(table, "anchor", str, where),
         steps=tuple(_require(table, "steps", list, where)) if "steps" in table else (),
+        shares=_require(table, "shares", str, where) if "shares" in table else "",
     )
 
 

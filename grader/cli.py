@@ -156,6 +156,15 @@ def grade_phase(
             help="Gradescope's submission_metadata.json (default: /autograder's)",
         ),
     ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            help="processes that share the checks (default: GRADE_JOBS, else the cores, at most "
+            "4; 1 runs them one after another)",
+        ),
+    ] = None,
     timeout: TimeoutOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -172,6 +181,7 @@ def grade_phase(
         max_submissions=max_submissions,
         window=window,
         metadata=metadata,
+        jobs=jobs,
         timeout=timeout,
         verbose=verbose,
     )

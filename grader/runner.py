@@ -6,6 +6,12 @@ earlier phases (`[phase.keeps]` in the catalogue): the earlier suites' test func
 in the same process and run in the graded phase's setting (see `grader.pytest_plugin`); and, with
 `extra`, an instructor's own checks for the phase (see `grader.extra`), run in the same setting.
 
+With `jobs` above 1, the checks are split between that many such processes, running at once,
+balanced by how long each check took on the reference solutions (`suites/durations.json`);
+checks that share what their module holds (`shares` in the catalogue: Phase 9's runs of the
+learner's tests) stay in one process. Each process is isolated as one would be, and a cause is
+still reported once, whichever processes its checks ran in.
+
 The process writes an event per check as it goes; if it dies (a check that could not be
 stopped, `os._exit()`, a crash), the checks it finished keep their results, the one it was
 running is reported, and the rest run again in a new process.
@@ -451,6 +457,78 @@ def _collect(
     return tally
 
 
+# How long each check took on the reference solutions (`python scripts/check_durations.py`
+# writes it): what balances the processes when a phase's checks are split between them.
+DURATIONS = SUITES / "durations.json"
+# The weight of a check the file does not list (a new one, an instructor's).
+_UNKNOWN_SECONDS = 0.2
+
+
+@functools.cache
+def _durations() -> dict[str, dict[str, float]]:
+    try:
+        data = json.loads(DURATIONS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def shards(phase: Phase, planned: list[Planned], jobs: int) -> list[list[Planned]]:
+    """`planned` split into at most `jobs` groups that should take about as long: checks that
+    share state (`shares` in the catalogue) stay together, and the longest units go first, each
+    to the group with the least to do so far (by the recorded durations)."""
+    seconds = _durations().get(phase.key, {})
+    units: dict[str, list[Planned]] = {}
+    for check in planned:
+        together = f"{check.home.suite}:{check.check.shares}" if check.check.shares else ""
+        units.setdefault(together or check.nodeid, []).append(check)
+
+    def weight(unit: list[Planned]) -> float:
+        return sum(float(seconds.get(check.key, _UNKNOWN_SECONDS)) for check in unit)
+
+    groups: list[tuple[list[float], list[Planned]]] = [
+        ([0.0], []) for _ in range(max(1, min(jobs, len(units))))
+    ]
+    for unit in sorted(units.values(), key=weight, reverse=True):
+        load, members = min(groups, key=lambda group: group[0][0])
+        load[0] += weight(unit)
+        members.extend(unit)
+    order = {check.nodeid: n for n, check in enumerate(planned)}
+    return [sorted(members, key=lambda c: order[c.nodeid]) for _, members in groups if members]
+
+
+def _collect_shards(
+    phase: Phase,
+    groups: list[list[Planned]],
+    copy: Path,
+    options: Options,
+    cancel: threading.Event | None,
+    extra: ExtraSuite | None,
+) -> _Tally:
+    """`_collect` for each group, in a thread each (each runs its own process), merged."""
+    if len(groups) == 1:
+        return _collect(phase, groups[0], copy, options, cancel, extra)
+    from concurrent.futures import ThreadPoolExecutor
+
+    # Stops every group's process when this thread is interrupted (Ctrl-C) or one group fails.
+    stop = cancel or threading.Event()
+    with ThreadPoolExecutor(max_workers=len(groups), thread_name_prefix="grade-shard") as pool:
+        futures = [
+            pool.submit(_collect, phase, group, copy, options, stop, extra) for group in groups
+        ]
+        try:
+            tallies = [future.result() for future in futures]
+        except BaseException:
+            stop.set()
+            raise
+    merged = _Tally()
+    for tally in tallies:
+        merged.results.update(tally.results)
+        if tally.notice and tally.notice not in merged.notice:
+            merged.notice = f"{merged.notice} {tally.notice}".strip()
+    return merged
+
+
 def _check_result(course: Course, planned: Planned, event: dict[str, Any] | None) -> CheckResult:
     # A kept check's anchors (the catalogue's and its steps') are headings on its own phase's
     # page: the link goes back to where the rule was taught.
@@ -526,12 +604,14 @@ def grade(
     cancel: threading.Event | None = None,
     extra: ExtraSuite | None = None,
     own_network: bool = False,
+    jobs: int = 1,
 ) -> PhaseResult:
     """Run every check of `phase`, those it keeps from earlier phases, and the instructor's
     `extra` checks for it, against the Book API in `target` (which is never written).
 
     With `own_network`, the checks run in an empty network namespace (only loopback): the
-    caller has made sure this machine allows it (`grader.netns.available()`)."""
+    caller has made sure this machine allows it (`grader.netns.available()`). With `jobs` above
+    1, the checks run in up to that many processes at once (see `shards`)."""
     planned = plan(course, phase, extra)
     options = Options(
         timeout=check_timeout(course, phase, timeout),
@@ -546,7 +626,9 @@ def grade(
         except SubmissionProblem as problem:
             tally = _Tally(notice=str(problem))
         else:
-            tally = _collect(phase, planned, copy.resolve(), options, cancel, extra)
+            tally = _collect_shards(
+                phase, shards(phase, planned, jobs), copy.resolve(), options, cancel, extra
+            )
     checks = [_check_result(course, c, tally.results.get(c.nodeid)) for c in planned]
     checks, causes = _with_causes(course, planned, checks, tally.results)
     return PhaseResult(

@@ -222,6 +222,7 @@ class Checker:
 
 
 _warm: dict[str, Checker | None] = {"checker": None}
+_warm_lock = threading.Lock()
 
 
 def prestart() -> None:
@@ -240,8 +241,9 @@ def _end_warm() -> None:
 
 def checker(own_network: bool = False) -> Checker:
     """The pre-started checker if there is one (and it is in the network asked for), else a new
-    one."""
-    ready, _warm["checker"] = _warm["checker"], None
+    one. (Threads may ask at once: a phase's checks split between processes.)"""
+    with _warm_lock:
+        ready, _warm["checker"] = _warm["checker"], None
     if ready is not None and ready.own_network != own_network:
         ready.end()
         ready = None

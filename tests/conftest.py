@@ -17,6 +17,11 @@ from grader.catalogue import Course, Phase, load_course
 
 pytest_plugins = ["browser_fixtures"]
 
+# The tests already run two at a time (pytest-xdist, one per core): a `grade phase-N` they start
+# grades its checks in one process, so that timing checks never run on an oversubscribed
+# machine. tests/test_shards.py runs the split (`--jobs 2`) on purpose.
+os.environ.setdefault("GRADE_JOBS", "1")
+
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = load_course(ROOT)
 READY = COURSE.ready_phases

@@ -71,6 +71,33 @@ def timeout(seconds: float | None) -> float | None:
     return seconds
 
 
+# At most this many processes share one phase's checks: past it, starting them costs more than
+# the checks they would share.
+MAX_PHASE_JOBS = 4
+# The default for `--jobs` of one phase's grading, when set (an instructor's machine, a CI job).
+JOBS_VARIABLE = "GRADE_JOBS"
+
+
+def phase_jobs(jobs: int | None) -> int:
+    """How many processes grade one phase's checks: `--jobs`, else GRADE_JOBS, else the
+    machine's cores (at most MAX_PHASE_JOBS)."""
+    if jobs is None:
+        configured = os.environ.get(JOBS_VARIABLE, "").strip()
+        if configured:
+            try:
+                jobs = int(configured)
+            except ValueError:
+                message = f"{JOBS_VARIABLE} takes a whole number, not {configured!r}."
+                raise UsageProblem(message) from None
+            if jobs < 1:
+                raise UsageProblem(f"{JOBS_VARIABLE} takes a number of processes, 1 or more.")
+        else:
+            jobs = min(os.cpu_count() or 1, MAX_PHASE_JOBS)
+    if jobs < 1:
+        raise UsageProblem("--jobs takes a number of processes, 1 or more.")
+    return jobs
+
+
 def is_own_exercise(course: Course, phase: Phase, target: Path) -> bool:
     """Only the learner's own exercise folder counts as progress."""
     return phase.exercise is not None and target == (course.root / phase.exercise).resolve()

@@ -134,6 +134,7 @@ def run(
     max_submissions: int | None = None,
     window: float | None = None,
     metadata: Path | None = None,
+    jobs: int | None = None,
 ) -> int:
     if fmt == "gradescope":
         limits = (as_json, max_submissions, window)
@@ -145,9 +146,12 @@ def run(
     seconds = common.timeout(timeout)
     target = common.folder(course, phase, solution=solution, path=path)
     held = extra_checks(course, phase, extra)
+    processes = common.phase_jobs(jobs)
     if fmt == "terminal":
         threading.Thread(target=_warm_up, daemon=True).start()
-    result = runner.grade(course, phase, target, timeout=seconds, verbose=verbose, extra=held)
+    result = runner.grade(
+        course, phase, target, timeout=seconds, verbose=verbose, extra=held, jobs=processes
+    )
     if held is None and common.is_own_exercise(course, phase, target):
         # The progress file follows the course's checks: an instructor's are not recorded.
         save(course, result)

@@ -172,6 +172,7 @@ class _Session:
         self.cancel = threading.Event()
         self.previous: PhaseResult | None = None
         self.own = common.is_own_exercise(course, phase, target)
+        self.jobs = common.phase_jobs(None)
 
     def start(self) -> None:
         self.cancel = threading.Event()
@@ -184,6 +185,7 @@ class _Session:
             self.timeout,
             verbose=self.verbose,
             cancel=cancel,
+            jobs=self.jobs,
         )
 
     def saved(self, changes: set[tuple[Any, str]]) -> None:
