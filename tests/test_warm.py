@@ -110,9 +110,9 @@ def test_a_run_out_of_time_is_killed_with_what_it_started(tmp_path: Path, server
         "    time.sleep(60)\n",
     )
     started()
-    begun = time.monotonic()
-    assert run(tmp_path, seconds=5) is None  # time enough to start, on a busy machine too
-    assert time.monotonic() - begun < 20
+    # None: stopped at its limit (a run left to its end would pass, and answer 0); 5 s is time
+    # enough to start, on a busy machine too.
+    assert run(tmp_path, seconds=5) is None
     for name in ("own.pid", "child.pid"):
         pid = int((tmp_path / name).read_text())
         assert gone_soon(pid), f"{name}: {pid} still runs"
