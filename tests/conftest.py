@@ -159,28 +159,3 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def offline_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The offline build (`COURSE_OFFLINE=true`), made to be opened from disk: once per run."""
     return build_site(tmp_path_factory.mktemp("offline"), COURSE_OFFLINE="true")
-
-
-# The slowest tests first (measured in CI's --durations): under pytest-xdist, the run ends when
-# the last test started ends, so a long test left for the end keeps one core busy while the
-# other waits. Order only: any test may run before or beside any other.
-_SLOW_FIRST = (
-    "test_phase_07_postgres.py",
-    "test_phase_10_services.py",
-    "test_grade_batch.py",
-    "phase_10",
-    "phase_09",
-    "test_browser_site.py",
-    "phase_08",
-    "phase_07",
-    "phase_06",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        return next(
-            (n for n, key in enumerate(_SLOW_FIRST) if key in item.nodeid), len(_SLOW_FIRST)
-        )
-
-    items.sort(key=rank)
